@@ -1,0 +1,93 @@
+//! CONFIG GET / SET / RESETSTAT / REWRITE / HELP over the parameter table in `config`.
+
+use bytes::Bytes;
+
+use super::errors::{self as e};
+use super::flags::*;
+use super::{CmdResult, Command, Ctx};
+use crate::protocol::Reply;
+
+const fn sub(name: &'static str, arity: i32, flags: u32, handler: super::Handler) -> Command {
+    Command { name, arity, flags, acl: 0, keys: (0, 0, 0), handler, subcommands: &[] }
+}
+
+/// CONFIG's row and its subcommands.
+pub const COMMANDS: &[Command] = &[Command {
+    name: "config",
+    arity: -2,
+    flags: 0,
+    acl: 0,
+    keys: (0, 0, 0),
+    handler: container,
+    subcommands: &[
+        sub("get", -3, ADMIN | NOSCRIPT | LOADING | STALE, get),
+        sub("help", 2, LOADING | STALE, help),
+        sub("resetstat", 2, ADMIN | NOSCRIPT | LOADING | STALE, resetstat),
+        sub("rewrite", 2, ADMIN | NOSCRIPT | LOADING | STALE, rewrite),
+        sub("set", -4, ADMIN | NOSCRIPT | LOADING | STALE, set),
+    ],
+}];
+
+fn container(_ctx: &mut Ctx, _a: &[Bytes]) -> CmdResult {
+    Err(e::wrong_arity("config"))
+}
+
+/// CONFIG GET pattern [pattern ...] → Map of parameter to value.
+fn get(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
+    let patterns: Vec<&[u8]> = a[2..].iter().map(|p| &p[..]).collect();
+    let pairs = ctx.config.get(&patterns);
+    Ok(Reply::Map(pairs.into_iter().map(|(k, v)| (Reply::bulk_string(k), Reply::bulk_string(v))).collect()))
+}
+
+/// CONFIG SET parameter value [parameter value ...] → OK; all or nothing.
+fn set(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
+    if a.len() % 2 != 0 {
+        return Err(e::wrong_arity("config|set"));
+    }
+    let pairs: Vec<(&[u8], &[u8])> = a[2..].chunks(2).map(|p| (&p[0][..], &p[1][..])).collect();
+    ctx.shared.update_config(|c| {
+        let mut next = c.clone();
+        match next.set(&pairs) {
+            Ok(()) => {
+                *c = next;
+                Ok(Reply::Ok)
+            }
+            Err(text) => Err(e::custom(text)),
+        }
+    })
+}
+
+/// CONFIG RESETSTAT → OK: clears INFO's counters.
+fn resetstat(ctx: &mut Ctx, _a: &[Bytes]) -> CmdResult {
+    use std::sync::atomic::Ordering::Relaxed;
+    let s = &ctx.shared.stats;
+    for c in [&s.commands_processed, &s.connections_received, &s.rejected_connections, &s.failed_calls, &s.rejected_calls, &s.net_input_bytes, &s.net_output_bytes, &s.total_error_replies] {
+        c.store(0, Relaxed);
+    }
+    s.errors.lock().clear();
+    let st = &ctx.shared.store.stats;
+    for c in [&st.expired_keys, &st.keyspace_hits, &st.keyspace_misses] {
+        c.store(0, Relaxed);
+    }
+    for (_, entry) in super::TABLE.all() {
+        entry.stats.calls.store(0, Relaxed);
+        entry.stats.usec.store(0, Relaxed);
+        entry.stats.rejected_calls.store(0, Relaxed);
+        entry.stats.failed_calls.store(0, Relaxed);
+    }
+    Ok(Reply::Ok)
+}
+
+/// CONFIG REWRITE → OK, or an error without a configuration file.
+fn rewrite(ctx: &mut Ctx, _a: &[Bytes]) -> CmdResult {
+    if ctx.shared.config_file.is_empty() {
+        return Err("ERR The server is running without a config file".into());
+    }
+    // FIXME(compat): rewriting the file keeping comments and order is the operations issue.
+    Err("ERR Rewriting config file: not supported yet".into())
+}
+
+/// CONFIG HELP → Array of help lines.
+fn help(_ctx: &mut Ctx, _a: &[Bytes]) -> CmdResult {
+    Ok(super::keys::help_reply(include_str!("help/config.txt")))
+}

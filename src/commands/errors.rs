@@ -1,0 +1,103 @@
+//! Every error text the server sends, matching Redis 7.0 byte for byte (invariant 3).
+//!
+//! Fixed texts are constants; texts with a parameter have a function here, so no
+//! handler ever spells an error itself.
+
+use bytes::Bytes;
+
+/// An error reply. The text starts with the error code (`ERR`, `WRONGTYPE`, ...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CmdError(pub Bytes);
+
+impl From<&'static str> for CmdError {
+    fn from(s: &'static str) -> Self {
+        CmdError(Bytes::from_static(s.as_bytes()))
+    }
+}
+
+impl From<String> for CmdError {
+    fn from(s: String) -> Self {
+        CmdError(Bytes::from(s))
+    }
+}
+
+pub const SYNTAX: &str = "ERR syntax error";
+pub const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
+pub const NOT_INTEGER: &str = "ERR value is not an integer or out of range";
+pub const NOT_FLOAT: &str = "ERR value is not a valid float";
+pub const OVERFLOW: &str = "ERR increment or decrement would overflow";
+pub const INCR_NAN_INF: &str = "ERR increment would produce NaN or Infinity";
+pub const NO_SUCH_KEY: &str = "ERR no such key";
+pub const DB_INDEX_OUT_OF_RANGE: &str = "ERR DB index is out of range";
+pub const INVALID_DB_INDEX: &str = "ERR invalid DB index";
+pub const SAME_OBJECT: &str = "ERR source and destination objects are the same";
+pub const NOAUTH: &str = "NOAUTH Authentication required.";
+pub const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
+pub const AUTH_NOT_CONFIGURED: &str = "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?";
+pub const HELLO_NOAUTH: &str = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time";
+pub const NOPROTO: &str = "NOPROTO unsupported protocol version";
+pub const STRING_TOO_LONG: &str = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+pub const OFFSET_OUT_OF_RANGE: &str = "ERR offset is out of range";
+pub const INVALID_EXPIRE_SET: &str = "ERR invalid expire time in 'set' command";
+pub const INVALID_EXPIRE_GETEX: &str = "ERR invalid expire time in 'getex' command";
+pub const INVALID_EXPIRE_SETEX: &str = "ERR invalid expire time in 'setex' command";
+pub const INVALID_EXPIRE_PSETEX: &str = "ERR invalid expire time in 'psetex' command";
+pub const NX_XX_GT_LT: &str = "ERR NX and XX, GT or LT options at the same time are not compatible";
+pub const GT_LT: &str = "ERR GT and LT options at the same time are not compatible";
+pub const TIMEOUT_NEGATIVE: &str = "ERR timeout is negative";
+pub const TIMEOUT_NOT_FLOAT: &str = "ERR timeout is not a float or out of range";
+pub const DEBUG_DISABLED: &str = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.";
+pub const CLIENT_NAME_SPACES: &str = "ERR Client names cannot contain spaces, newlines or special characters.";
+pub const NO_SUCH_CLIENT: &str = "ERR No such client";
+pub const NO_ACL_USER: &str = "ERR no such user";
+
+/// `ERR unknown command '<name>', with args beginning with: '<a>' '<b>' `
+pub fn unknown_command(args: &[Bytes]) -> CmdError {
+    let mut out = b"ERR unknown command '".to_vec();
+    if let Some(name) = args.first() {
+        out.extend_from_slice(&name[..name.len().min(128)]);
+    }
+    out.extend_from_slice(b"', with args beginning with: ");
+    let mut rest: Vec<u8> = Vec::new();
+    for a in args.iter().skip(1) {
+        if rest.len() >= 128 {
+            break;
+        }
+        let room = 128 - rest.len();
+        rest.push(b'\'');
+        rest.extend_from_slice(&a[..a.len().min(room)]);
+        rest.extend_from_slice(b"' ");
+    }
+    out.extend_from_slice(&rest);
+    sanitize(out)
+}
+
+/// `ERR unknown subcommand '<sub>'. Try <CONTAINER> HELP.`
+pub fn unknown_subcommand(container: &[u8], sub: &[u8]) -> CmdError {
+    let mut out = b"ERR unknown subcommand '".to_vec();
+    out.extend_from_slice(&sub[..sub.len().min(128)]);
+    out.extend_from_slice(b"'. Try ");
+    out.extend(container.iter().map(|c| c.to_ascii_uppercase()));
+    out.extend_from_slice(b" HELP.");
+    sanitize(out)
+}
+
+/// `ERR wrong number of arguments for '<fullname>' command`
+pub fn wrong_arity(fullname: &str) -> CmdError {
+    CmdError::from(format!("ERR wrong number of arguments for '{fullname}' command"))
+}
+
+/// Texts built by callers (CONFIG, CLIENT, ...), sanitized of newlines.
+pub fn custom(text: impl Into<Vec<u8>>) -> CmdError {
+    sanitize(text.into())
+}
+
+/// Redis replaces CR and LF in error texts with spaces so the reply stays one line.
+fn sanitize(mut s: Vec<u8>) -> CmdError {
+    for c in s.iter_mut() {
+        if *c == b'\r' || *c == b'\n' {
+            *c = b' ';
+        }
+    }
+    CmdError(Bytes::from(s))
+}

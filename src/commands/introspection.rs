@@ -1,0 +1,199 @@
+//! COMMAND and its subcommands: what the table says about each command, in Redis 7.0's
+//! reply shapes. Flags, arity and key positions come from the family rows; tips, key
+//! specs and docs from the metadata recorded from Redis (`meta`).
+
+use bytes::Bytes;
+
+use super::args::is;
+use super::errors::{self as e, CmdError};
+use super::flags::*;
+use super::table::TableEntry;
+use super::{acl, meta, CmdResult, Command, Ctx, TABLE};
+use crate::protocol::Reply;
+
+const fn sub(name: &'static str, arity: i32, flags: u32, keys: (i32, i32, i32), handler: super::Handler) -> Command {
+    Command { name, arity, flags, acl: acl::CONNECTION, keys, handler, subcommands: &[] }
+}
+
+/// COMMAND's row and its subcommands.
+pub const COMMANDS: &[Command] = &[Command {
+    name: "command",
+    arity: -1,
+    flags: LOADING | STALE,
+    acl: acl::CONNECTION,
+    keys: (0, 0, 0),
+    handler: command_all,
+    subcommands: &[
+        sub("count", 2, LOADING | STALE, (0, 0, 0), count),
+        sub("docs", -2, LOADING | STALE, (0, 0, 0), docs),
+        sub("getkeys", -3, LOADING | STALE, (0, 0, 0), getkeys),
+        sub("help", 2, LOADING | STALE, (0, 0, 0), help),
+        sub("info", -2, LOADING | STALE, (0, 0, 0), info),
+        sub("list", -2, LOADING | STALE, (0, 0, 0), list),
+    ],
+}];
+
+/// The ACL categories Redis prints for a command: its own plus those its flags imply.
+fn categories(cmd: &Command) -> u32 {
+    let mut c = cmd.acl;
+    if cmd.flags & WRITE != 0 {
+        c |= acl::WRITE;
+    }
+    if cmd.flags & READONLY != 0 && cmd.acl & acl::SCRIPTING == 0 {
+        c |= acl::READ;
+    }
+    if cmd.flags & ADMIN != 0 {
+        c |= acl::ADMIN | acl::DANGEROUS;
+    }
+    if cmd.flags & PUBSUB != 0 {
+        c |= acl::PUBSUB;
+    }
+    if cmd.flags & FAST != 0 {
+        c |= acl::FAST;
+    }
+    if cmd.flags & BLOCKING != 0 {
+        c |= acl::BLOCKING;
+    }
+    if c & acl::FAST == 0 {
+        c |= acl::SLOW;
+    }
+    c
+}
+
+/// One COMMAND INFO entry (10 elements, subcommands nested).
+fn info_entry(idx: usize) -> Reply {
+    let entry: &TableEntry = TABLE.get(idx);
+    let cmd = entry.cmd;
+    let flags = super::flags::NAMES.iter().filter(|(bit, _)| cmd.flags & bit != 0).map(|(_, n)| Reply::simple(n)).collect();
+    let cats = categories(cmd);
+    let cats = acl::NAMES.iter().filter(|(bit, _)| cats & bit != 0).map(|(_, n)| Reply::simple(n)).collect();
+    let subs = TABLE.subcommands_of(idx).into_iter().map(info_entry).collect();
+    Reply::Array(vec![
+        Reply::bulk_string(entry.fullname.clone()),
+        Reply::Int(i64::from(cmd.arity)),
+        Reply::Set(flags),
+        Reply::Int(i64::from(cmd.keys.0)),
+        Reply::Int(i64::from(cmd.keys.1)),
+        Reply::Int(i64::from(cmd.keys.2)),
+        Reply::Set(cats),
+        meta::tips(&entry.fullname),
+        meta::key_specs(&entry.fullname),
+        Reply::Array(subs),
+    ])
+}
+
+/// COMMAND → Array: every command's details.
+fn command_all(_ctx: &mut Ctx, _a: &[Bytes]) -> CmdResult {
+    Ok(Reply::Array(TABLE.top_level().map(info_entry).collect()))
+}
+
+/// COMMAND COUNT → Integer: number of commands.
+fn count(_ctx: &mut Ctx, _a: &[Bytes]) -> CmdResult {
+    Ok(Reply::Int(TABLE.top_level().count() as i64))
+}
+
+/// COMMAND INFO [command-name ...] → Array of entries (nil for unknown names).
+fn info(_ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
+    if a.len() == 2 {
+        return Ok(Reply::Array(TABLE.top_level().map(info_entry).collect()));
+    }
+    Ok(Reply::Array(a[2..].iter().map(|name| lookup_full(name).map_or(Reply::Nil, info_entry)).collect()))
+}
+
+/// A command by name, or a subcommand by `container|sub`.
+fn lookup_full(name: &[u8]) -> Option<usize> {
+    match name.iter().position(|c| *c == b'|') {
+        Some(p) => TABLE.lookup(&name[..p]).and_then(|parent| TABLE.lookup_sub(parent, &name[p + 1..])),
+        None => TABLE.lookup(name),
+    }
+}
+
+/// COMMAND DOCS [command-name ...] → Map of name to documentation.
+fn docs(_ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
+    let names: Vec<usize> = if a.len() == 2 {
+        TABLE.top_level().collect()
+    } else {
+        a[2..].iter().filter_map(|n| lookup_full(n)).collect()
+    };
+    Ok(Reply::Map(
+        names
+            .into_iter()
+            .filter_map(|idx| {
+                let entry = TABLE.get(idx);
+                meta::docs(&entry.fullname).map(|d| (Reply::bulk_string(entry.fullname.clone()), d))
+            })
+            .collect(),
+    ))
+}
+
+/// COMMAND LIST [FILTERBY MODULE name|ACLCAT cat|PATTERN pattern] → Array of names.
+fn list(_ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
+    let mut names: Vec<String> = Vec::new();
+    for (idx, entry) in TABLE.all() {
+        let _ = idx;
+        names.push(entry.fullname.clone());
+    }
+    match a.len() {
+        2 => {}
+        5 if is(&a[2], "filterby") => {
+            let (kind, value) = (&a[3], &a[4]);
+            if is(kind, "pattern") {
+                names.retain(|n| crate::glob::glob_match(value, n.as_bytes(), true));
+            } else if is(kind, "module") {
+                names.clear();
+            } else if is(kind, "aclcat") {
+                let wanted = String::from_utf8_lossy(value).to_lowercase();
+                let bit = acl::NAMES.iter().find(|(_, n)| n[1..] == wanted).map(|(b, _)| *b);
+                names.retain(|n| {
+                    bit.is_some_and(|b| lookup_full(n.as_bytes()).is_some_and(|i| categories(TABLE.get(i).cmd) & b != 0))
+                });
+            } else {
+                return Err(e::SYNTAX.into());
+            }
+        }
+        _ => return Err(e::SYNTAX.into()),
+    }
+    Ok(Reply::Array(names.into_iter().map(Reply::bulk_string).collect()))
+}
+
+/// COMMAND GETKEYS command [arg ...] → Array of the key arguments.
+fn getkeys(_ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
+    let args = &a[2..];
+    let Some(mut idx) = TABLE.lookup(&args[0]) else { return Err("ERR Invalid command specified".into()) };
+    if !TABLE.get(idx).cmd.subcommands.is_empty() && args.len() >= 2 {
+        idx = TABLE.lookup_sub(idx, &args[1]).ok_or(CmdError::from("ERR Invalid command specified"))?;
+    }
+    let cmd = TABLE.get(idx).cmd;
+    let n = args.len() as i64;
+    let arity = i64::from(cmd.arity);
+    if (arity > 0 && n != arity) || n < -arity {
+        return Err("ERR Invalid number of arguments specified for command".into());
+    }
+    let keys = key_positions(cmd, args);
+    if keys.is_empty() {
+        return Err("ERR The command has no key arguments".into());
+    }
+    Ok(Reply::Array(keys.into_iter().map(|i| Reply::Bulk(args[i].clone())).collect()))
+}
+
+/// Key argument positions from the row's (first, last, step).
+pub fn key_positions(cmd: &Command, args: &[Bytes]) -> Vec<usize> {
+    let (first, last, step) = cmd.keys;
+    if first <= 0 || step <= 0 {
+        return Vec::new();
+    }
+    let n = args.len() as i32;
+    let last = if last < 0 { n + last } else { last };
+    let mut out = Vec::new();
+    let mut i = first;
+    while i <= last && i < n {
+        out.push(i as usize);
+        i += step;
+    }
+    out
+}
+
+/// COMMAND HELP → Array of help lines.
+fn help(_ctx: &mut Ctx, _a: &[Bytes]) -> CmdResult {
+    Ok(super::keys::help_reply(include_str!("help/command.txt")))
+}

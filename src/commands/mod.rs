@@ -1,0 +1,227 @@
+//! Commands: the table, the dispatcher and one file per family.
+//!
+//! Owns what a command means; never touches a socket (invariant 1). The connection
+//! hands each parsed request to [`dispatch`], which does every cross-cutting check in
+//! one place (lookup, subcommands, arity, authentication), runs the handler under the
+//! store's gate and returns a [`Reply`]. Handlers are synchronous functions
+//! `fn(&mut Ctx, &[Bytes]) -> CmdResult` that read the time once from `ctx.now`
+//! (invariant 2). Each family file owns its table rows (name, arity, flags, key
+//! positions, handler); COMMAND, arity errors and key extraction all read those rows.
+
+pub mod args;
+pub mod client_cmd;
+pub mod config_cmd;
+pub mod connection;
+pub mod errors;
+pub mod introspection;
+pub mod keys;
+pub mod keyspace;
+pub mod meta;
+pub mod server_cmd;
+pub mod strings;
+pub mod table;
+
+use bytes::Bytes;
+
+use crate::config::Config;
+use crate::protocol::Reply;
+use crate::server::client::Client;
+use crate::server::shared::Shared;
+pub use errors::CmdError;
+pub use table::{Command, CommandTable, TABLE};
+
+/// What a handler returns: a reply, or an error reply.
+pub type CmdResult = Result<Reply, CmdError>;
+
+/// A handler: the request's arguments (the command name first) in, a reply out.
+pub type Handler = fn(&mut Ctx, &[Bytes]) -> CmdResult;
+
+/// Command flags, as COMMAND INFO names them (bit order = Redis's print order).
+pub mod flags {
+    pub const WRITE: u32 = 1 << 0;
+    pub const READONLY: u32 = 1 << 1;
+    pub const DENYOOM: u32 = 1 << 2;
+    pub const ADMIN: u32 = 1 << 4;
+    pub const PUBSUB: u32 = 1 << 5;
+    pub const NOSCRIPT: u32 = 1 << 6;
+    pub const BLOCKING: u32 = 1 << 7;
+    pub const LOADING: u32 = 1 << 8;
+    pub const STALE: u32 = 1 << 9;
+    pub const SKIP_MONITOR: u32 = 1 << 10;
+    pub const SKIP_SLOWLOG: u32 = 1 << 11;
+    pub const FAST: u32 = 1 << 13;
+    pub const NO_AUTH: u32 = 1 << 14;
+    pub const MAY_REPLICATE: u32 = 1 << 15;
+    pub const NO_MANDATORY_KEYS: u32 = 1 << 16;
+    pub const NO_MULTI: u32 = 1 << 18;
+    pub const MOVABLEKEYS: u32 = 1 << 19;
+    pub const ALLOW_BUSY: u32 = 1 << 20;
+    /// Not a Redis flag: the command needs the whole keyspace to itself (FLUSHALL,
+    /// SWAPDB, EXEC), so it takes the store gate exclusively.
+    pub const EXCLUSIVE: u32 = 1 << 30;
+
+    /// (bit, name) in the order COMMAND prints them.
+    pub const NAMES: &[(u32, &str)] = &[
+        (WRITE, "write"),
+        (READONLY, "readonly"),
+        (DENYOOM, "denyoom"),
+        (ADMIN, "admin"),
+        (PUBSUB, "pubsub"),
+        (NOSCRIPT, "noscript"),
+        (BLOCKING, "blocking"),
+        (LOADING, "loading"),
+        (STALE, "stale"),
+        (SKIP_MONITOR, "skip_monitor"),
+        (SKIP_SLOWLOG, "skip_slowlog"),
+        (FAST, "fast"),
+        (NO_AUTH, "no_auth"),
+        (MAY_REPLICATE, "may_replicate"),
+        (NO_MANDATORY_KEYS, "no_mandatory_keys"),
+        (NO_MULTI, "no_multi"),
+        (MOVABLEKEYS, "movablekeys"),
+        (ALLOW_BUSY, "allow_busy"),
+    ];
+}
+
+/// ACL categories, in the order Redis prints them.
+pub mod acl {
+    pub const KEYSPACE: u32 = 1 << 0;
+    pub const READ: u32 = 1 << 1;
+    pub const WRITE: u32 = 1 << 2;
+    pub const SET: u32 = 1 << 3;
+    pub const SORTEDSET: u32 = 1 << 4;
+    pub const LIST: u32 = 1 << 5;
+    pub const HASH: u32 = 1 << 6;
+    pub const STRING: u32 = 1 << 7;
+    pub const BITMAP: u32 = 1 << 8;
+    pub const HYPERLOGLOG: u32 = 1 << 9;
+    pub const GEO: u32 = 1 << 10;
+    pub const STREAM: u32 = 1 << 11;
+    pub const PUBSUB: u32 = 1 << 12;
+    pub const ADMIN: u32 = 1 << 13;
+    pub const FAST: u32 = 1 << 14;
+    pub const SLOW: u32 = 1 << 15;
+    pub const BLOCKING: u32 = 1 << 16;
+    pub const DANGEROUS: u32 = 1 << 17;
+    pub const CONNECTION: u32 = 1 << 18;
+    pub const TRANSACTION: u32 = 1 << 19;
+    pub const SCRIPTING: u32 = 1 << 20;
+
+    pub const NAMES: &[(u32, &str)] = &[
+        (KEYSPACE, "@keyspace"),
+        (READ, "@read"),
+        (WRITE, "@write"),
+        (SET, "@set"),
+        (SORTEDSET, "@sortedset"),
+        (LIST, "@list"),
+        (HASH, "@hash"),
+        (STRING, "@string"),
+        (BITMAP, "@bitmap"),
+        (HYPERLOGLOG, "@hyperloglog"),
+        (GEO, "@geo"),
+        (STREAM, "@stream"),
+        (PUBSUB, "@pubsub"),
+        (ADMIN, "@admin"),
+        (FAST, "@fast"),
+        (SLOW, "@slow"),
+        (BLOCKING, "@blocking"),
+        (DANGEROUS, "@dangerous"),
+        (CONNECTION, "@connection"),
+        (TRANSACTION, "@transaction"),
+        (SCRIPTING, "@scripting"),
+    ];
+}
+
+/// What a handler may use: the shared server state, its own client, the configuration
+/// snapshot and the command's single "now".
+pub struct Ctx<'a> {
+    /// Store, clients, statistics, configuration.
+    pub shared: &'a Shared,
+    /// The calling client's own state.
+    pub client: &'a mut Client,
+    /// The configuration as of this batch.
+    pub config: &'a Config,
+    /// Unix time in milliseconds, read once per command.
+    pub now: u64,
+}
+
+impl Ctx<'_> {
+    /// Locks the shards of `keys` in the client's current database.
+    pub fn lock(&self, keys: &[&[u8]]) -> crate::store::Txn<'_> {
+        let db = self.client.db;
+        let pairs: smallvec::SmallVec<[(usize, &[u8]); 4]> = keys.iter().map(|k| (db, *k)).collect();
+        self.shared.store.lock(self.now, &pairs)
+    }
+
+    /// Counts one change to the dataset (save points, INFO `rdb_changes_since_last_save`).
+    pub fn dirty(&self, n: u64) {
+        self.shared.stats.dirty.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Runs one request and returns its reply. Unknown commands, bad arity and missing
+/// authentication are answered here, before any handler runs.
+pub fn dispatch(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
+    use std::sync::atomic::Ordering::Relaxed;
+    let table = &*TABLE;
+    let Some(name) = args.first() else { return Reply::Ok };
+    let Some(mut idx) = table.lookup(name) else {
+        ctx.shared.stats.rejected_calls.fetch_add(1, Relaxed);
+        ctx.shared.stats.record_error(&errors::unknown_command(args).0);
+        return Reply::Error(errors::unknown_command(args).0);
+    };
+    // Container commands (CLIENT, CONFIG, ...) resolve their subcommand.
+    let mut entry = table.get(idx);
+    if !entry.cmd.subcommands.is_empty() && args.len() >= 2 {
+        match table.lookup_sub(idx, &args[1]) {
+            Some(sub) => {
+                idx = sub;
+                entry = table.get(idx);
+            }
+            None => {
+                let e = errors::unknown_subcommand(name, &args[1]);
+                return reject(ctx, e);
+            }
+        }
+    }
+    let arity = entry.cmd.arity;
+    let n = args.len() as i64;
+    if (arity > 0 && n != i64::from(arity)) || (arity < 0 && n < -i64::from(arity)) {
+        let e = errors::wrong_arity(&entry.fullname);
+        return reject(ctx, e);
+    }
+    if !ctx.client.authenticated && ctx.config.requirepass.is_some() && entry.cmd.flags & flags::NO_AUTH == 0 {
+        return reject(ctx, CmdError::from(errors::NOAUTH));
+    }
+
+    ctx.client.last_command = idx;
+    let start = std::time::Instant::now();
+    let result = if entry.cmd.flags & flags::EXCLUSIVE != 0 {
+        let _gate = ctx.shared.gate.write();
+        (entry.cmd.handler)(ctx, args)
+    } else {
+        let _gate = ctx.shared.gate.read();
+        (entry.cmd.handler)(ctx, args)
+    };
+    let micros = start.elapsed().as_micros() as u64;
+    let stats = &table.get(idx).stats;
+    stats.calls.fetch_add(1, Relaxed);
+    stats.usec.fetch_add(micros, Relaxed);
+    ctx.shared.stats.commands_processed.fetch_add(1, Relaxed);
+    match result {
+        Ok(reply) => reply,
+        Err(e) => {
+            stats.failed_calls.fetch_add(1, Relaxed);
+            ctx.shared.stats.failed_calls.fetch_add(1, Relaxed);
+            ctx.shared.stats.record_error(&e.0);
+            Reply::Error(e.0)
+        }
+    }
+}
+
+fn reject(ctx: &mut Ctx, e: CmdError) -> Reply {
+    use std::sync::atomic::Ordering::Relaxed;
+    ctx.shared.stats.rejected_calls.fetch_add(1, Relaxed);
+    ctx.shared.stats.record_error(&e.0);
+    Reply::Error(e.0)
+}

@@ -1,0 +1,142 @@
+//! The one command table: every family's rows, indexed for lookup and statistics.
+//!
+//! A row ([`Command`]) is declared by its family file; this module only gathers them,
+//! gives each (sub)command an index, resolves names case-insensitively, and keeps the
+//! per-command counters INFO commandstats prints.
+
+use std::collections::HashMap;
+use std::sync::atomic::AtomicU64;
+use std::sync::LazyLock;
+
+use super::Handler;
+
+/// One row of the command table.
+#[derive(Debug)]
+pub struct Command {
+    /// Lower-case name (the subcommand name for a subcommand).
+    pub name: &'static str,
+    /// Redis arity: exact count if positive, minimum count if negative (name included).
+    pub arity: i32,
+    /// `flags::*` bits.
+    pub flags: u32,
+    /// ACL categories beyond those implied by the flags (`acl::*` bits).
+    pub acl: u32,
+    /// First key position, last key position (negative counts from the end), step.
+    pub keys: (i32, i32, i32),
+    /// The function that runs it (unused for containers called without a subcommand).
+    pub handler: Handler,
+    /// Subcommands, for container commands such as CLIENT and CONFIG.
+    pub subcommands: &'static [Command],
+}
+
+/// Per-command counters (INFO commandstats).
+#[derive(Debug, Default)]
+pub struct CmdStats {
+    pub calls: AtomicU64,
+    pub usec: AtomicU64,
+    pub rejected_calls: AtomicU64,
+    pub failed_calls: AtomicU64,
+}
+
+/// A table entry: the row, its full name (`client|list`) and its counters.
+#[derive(Debug)]
+pub struct TableEntry {
+    pub cmd: &'static Command,
+    pub fullname: String,
+    pub parent: Option<usize>,
+    pub stats: CmdStats,
+    subs: HashMap<Vec<u8>, usize>,
+}
+
+/// All commands.
+#[derive(Debug)]
+pub struct CommandTable {
+    entries: Vec<TableEntry>,
+    by_name: HashMap<Vec<u8>, usize>,
+}
+
+/// The table, built once from every family's rows.
+pub static TABLE: LazyLock<CommandTable> = LazyLock::new(|| {
+    let families: &[&'static [Command]] = &[
+        super::strings::COMMANDS,
+        super::keys::COMMANDS,
+        super::keyspace::COMMANDS,
+        super::connection::COMMANDS,
+        super::client_cmd::COMMANDS,
+        super::config_cmd::COMMANDS,
+        super::server_cmd::COMMANDS,
+        super::introspection::COMMANDS,
+    ];
+    CommandTable::build(families)
+});
+
+impl CommandTable {
+    fn build(families: &[&'static [Command]]) -> CommandTable {
+        let mut t = CommandTable { entries: Vec::new(), by_name: HashMap::new() };
+        for family in families {
+            for cmd in family.iter() {
+                let idx = t.entries.len();
+                t.entries.push(TableEntry {
+                    cmd,
+                    fullname: cmd.name.to_string(),
+                    parent: None,
+                    stats: CmdStats::default(),
+                    subs: HashMap::new(),
+                });
+                t.by_name.insert(cmd.name.as_bytes().to_vec(), idx);
+                for sub in cmd.subcommands {
+                    let sidx = t.entries.len();
+                    t.entries.push(TableEntry {
+                        cmd: sub,
+                        fullname: format!("{}|{}", cmd.name, sub.name),
+                        parent: Some(idx),
+                        stats: CmdStats::default(),
+                        subs: HashMap::new(),
+                    });
+                    t.entries[idx].subs.insert(sub.name.as_bytes().to_vec(), sidx);
+                }
+            }
+        }
+        t
+    }
+
+    /// The index of a top-level command, by case-insensitive name.
+    pub fn lookup(&self, name: &[u8]) -> Option<usize> {
+        let mut buf = [0u8; 32];
+        if name.len() <= buf.len() {
+            let lower = &mut buf[..name.len()];
+            lower.copy_from_slice(name);
+            lower.make_ascii_lowercase();
+            self.by_name.get(&*lower).copied()
+        } else {
+            self.by_name.get(&name.to_ascii_lowercase()).copied()
+        }
+    }
+
+    /// The index of a subcommand of the container at `parent`.
+    pub fn lookup_sub(&self, parent: usize, name: &[u8]) -> Option<usize> {
+        self.entries.get(parent)?.subs.get(&name.to_ascii_lowercase()).copied()
+    }
+
+    /// The entry at `idx`.
+    pub fn get(&self, idx: usize) -> &TableEntry {
+        &self.entries[idx]
+    }
+
+    /// Every top-level command's index, in table order.
+    pub fn top_level(&self) -> impl Iterator<Item = usize> + '_ {
+        self.entries.iter().enumerate().filter(|(_, e)| e.parent.is_none()).map(|(i, _)| i)
+    }
+
+    /// Every entry (commands and subcommands).
+    pub fn all(&self) -> impl Iterator<Item = (usize, &TableEntry)> {
+        self.entries.iter().enumerate()
+    }
+
+    /// The subcommand indexes of a container, in declaration order.
+    pub fn subcommands_of(&self, parent: usize) -> Vec<usize> {
+        let mut v: Vec<usize> = self.entries[parent].subs.values().copied().collect();
+        v.sort_unstable();
+        v
+    }
+}

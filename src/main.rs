@@ -1,0 +1,57 @@
+//! `ferrokv-server`: argv → Config → Server, as redis-server takes its command line.
+
+#[cfg(feature = "jemalloc")]
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+use ferrokv::{Config, Server};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "-v" || a == "--version") {
+        println!("Redis server v={} sha=00000000:0 malloc=jemalloc-5.3.0 bits=64 build=0 (ferrokv {})", ferrokv::REDIS_VERSION, ferrokv::VERSION);
+        return;
+    }
+    let config = match Config::from_args(&args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    };
+    let config_file = args.first().filter(|a| !a.starts_with("--")).cloned().unwrap_or_default();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(config.worker_threads()).enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("Failed to start the runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    let code = runtime.block_on(async move {
+        let server = match Server::bind_with_file(config, config_file).await {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("# {e}");
+                return 1;
+            }
+        };
+        let stop = async {
+            let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => return std::future::pending().await,
+            };
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        };
+        match server.run_until(stop).await {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("# {e}");
+                1
+            }
+        }
+    });
+    std::process::exit(code);
+}

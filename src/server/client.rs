@@ -1,0 +1,168 @@
+//! Client state: what a connection keeps for itself, and what it shares for CLIENT
+//! LIST / CLIENT KILL / INFO clients.
+//!
+//! [`Client`] is owned by its connection task and passed to handlers as `&mut`. The
+//! [`ClientHandle`] is the registry's view of the same client: other connections read
+//! it (CLIENT LIST) and signal it (CLIENT KILL) without touching the socket.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use parking_lot::Mutex;
+
+/// CLIENT REPLY mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyMode {
+    On,
+    Off,
+    /// Skip the reply of the next command only.
+    Skip,
+    /// Set by CLIENT REPLY SKIP; becomes Skip after the CLIENT command's own reply.
+    SkipNext,
+}
+
+/// Fields other clients read (CLIENT LIST), updated by the owning connection.
+#[derive(Debug, Clone)]
+pub struct ClientMeta {
+    pub name: Option<Bytes>,
+    pub lib_name: Option<Bytes>,
+    pub lib_ver: Option<Bytes>,
+    pub db: usize,
+    pub resp: u8,
+    pub last_cmd: String,
+    pub last_interaction: Instant,
+    pub qbuf: usize,
+    pub qbuf_free: usize,
+    pub obl: usize,
+    pub omem: usize,
+    pub no_evict: bool,
+    pub no_touch: bool,
+    pub authenticated: bool,
+}
+
+/// The registry's handle on one client.
+#[derive(Debug)]
+pub struct ClientHandle {
+    pub id: u64,
+    pub addr: SocketAddr,
+    pub laddr: SocketAddr,
+    pub created: Instant,
+    pub meta: Mutex<ClientMeta>,
+    /// Set by CLIENT KILL or shutdown; the connection closes when it sees it.
+    pub killed: AtomicBool,
+    /// Wakes the connection so it notices `killed` while idle.
+    pub wake: tokio::sync::Notify,
+}
+
+impl ClientHandle {
+    /// Asks the connection to close.
+    pub fn kill(&self) {
+        self.killed.store(true, Ordering::SeqCst);
+        self.wake.notify_one();
+    }
+}
+
+/// All connected clients.
+#[derive(Debug, Default)]
+pub struct ClientRegistry {
+    next_id: AtomicU64,
+    clients: Mutex<BTreeMap<u64, Arc<ClientHandle>>>,
+}
+
+impl ClientRegistry {
+    /// Registers a new connection and returns its handle (ids start at 1, as Redis's
+    /// first client is... id 2 or 3 there; ours are only unique and increasing).
+    pub fn register(&self, addr: SocketAddr, laddr: SocketAddr) -> Arc<ClientHandle> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
+        let now = Instant::now();
+        let h = Arc::new(ClientHandle {
+            id,
+            addr,
+            laddr,
+            created: now,
+            meta: Mutex::new(ClientMeta {
+                name: None,
+                lib_name: None,
+                lib_ver: None,
+                db: 0,
+                resp: 2,
+                last_cmd: "NULL".into(),
+                last_interaction: now,
+                qbuf: 0,
+                qbuf_free: 0,
+                obl: 0,
+                omem: 0,
+                no_evict: false,
+                no_touch: false,
+                authenticated: false,
+            }),
+            killed: AtomicBool::new(false),
+            wake: tokio::sync::Notify::new(),
+        });
+        self.clients.lock().insert(id, h.clone());
+        h
+    }
+
+    /// Forgets a closed connection.
+    pub fn unregister(&self, id: u64) {
+        self.clients.lock().remove(&id);
+    }
+
+    /// Every connected client, by id.
+    pub fn list(&self) -> Vec<Arc<ClientHandle>> {
+        self.clients.lock().values().cloned().collect()
+    }
+
+    /// Number of connected clients.
+    pub fn count(&self) -> usize {
+        self.clients.lock().len()
+    }
+}
+
+/// One connection's own state, handed to handlers.
+#[derive(Debug)]
+pub struct Client {
+    pub id: u64,
+    /// Selected database.
+    pub db: usize,
+    /// Protocol version: 2 or 3.
+    pub resp: u8,
+    /// AUTH succeeded (or no password is configured).
+    pub authenticated: bool,
+    pub name: Option<Bytes>,
+    pub lib_name: Option<Bytes>,
+    pub lib_ver: Option<Bytes>,
+    pub reply_mode: ReplyMode,
+    /// Close the connection once the current replies are written (QUIT, protocol error).
+    pub close_after_reply: bool,
+    pub no_evict: bool,
+    pub no_touch: bool,
+    /// Table index of the last command run (CLIENT LIST `cmd=`).
+    pub last_command: usize,
+    pub handle: Arc<ClientHandle>,
+}
+
+impl Client {
+    /// A fresh client for a registered connection.
+    pub fn new(handle: Arc<ClientHandle>, authenticated: bool) -> Client {
+        Client {
+            id: handle.id,
+            db: 0,
+            resp: 2,
+            authenticated,
+            name: None,
+            lib_name: None,
+            lib_ver: None,
+            reply_mode: ReplyMode::On,
+            close_after_reply: false,
+            no_evict: false,
+            no_touch: false,
+            last_command: usize::MAX,
+            handle,
+        }
+    }
+}

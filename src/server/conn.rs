@@ -1,0 +1,220 @@
+//! One connection: read, parse every complete request, run them, write all replies once.
+//!
+//! The connection owns the socket and all I/O (invariant 1). A batch is everything the
+//! parser can take from the read buffer; its replies are encoded into one buffer and
+//! written with one `write_all` (pipelining). A protocol error is answered, the replies
+//! before it are flushed with it, and the connection closes, as Redis does.
+
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
+
+use bytes::BytesMut;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use super::client::{Client, ReplyMode};
+use super::log::Level;
+use super::shared::{unix_ms, Shared};
+use crate::commands::{self, Ctx};
+use crate::config::Config;
+use crate::protocol::{encode, Limits, Reply, RequestParser};
+
+const READ_CHUNK: usize = 16 * 1024;
+
+/// Text Redis 7.0 sends to a non-loopback client in protected mode, before closing.
+const PROTECTED_MODE_DENIED: &str = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
+
+fn set_keepalive(stream: &TcpStream, interval: u64) {
+    use std::os::fd::AsRawFd;
+    if interval == 0 {
+        return;
+    }
+    let fd = stream.as_raw_fd();
+    let set = |level: libc::c_int, opt: libc::c_int, val: libc::c_int| {
+        // SAFETY: fd is a live socket owned by `stream`; the option value is a c_int
+        // passed by pointer with its exact size.
+        unsafe {
+            libc::setsockopt(
+                fd,
+                level,
+                opt,
+                (&val as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            );
+        }
+    };
+    let interval = interval.min(i32::MAX as u64) as libc::c_int;
+    // The same settings as Redis's anetKeepAlive: probes start after `interval`,
+    // repeat every interval/3, give up after 3.
+    set(libc::SOL_SOCKET, libc::SO_KEEPALIVE, 1);
+    set(libc::IPPROTO_TCP, libc::TCP_KEEPIDLE, interval);
+    set(libc::IPPROTO_TCP, libc::TCP_KEEPINTVL, (interval / 3).max(1));
+    set(libc::IPPROTO_TCP, libc::TCP_KEEPCNT, 3);
+}
+
+fn is_loopback(addr: &SocketAddr) -> bool {
+    // Redis compares the peer's text with "127.0.0.1" and "::1" only.
+    match addr {
+        SocketAddr::V4(a) => a.ip().octets() == [127, 0, 0, 1],
+        SocketAddr::V6(a) => a.ip().is_loopback() || a.ip().to_ipv4_mapped().is_some_and(|v4| v4.octets() == [127, 0, 0, 1]),
+    }
+}
+
+/// Serves one accepted connection until it closes.
+pub async fn serve(shared: Arc<Shared>, mut stream: TcpStream, addr: SocketAddr) {
+    shared.stats.connections_received.fetch_add(1, Relaxed);
+    let mut config: Arc<Config> = shared.config();
+    let mut config_gen = shared.config_generation();
+    let _ = stream.set_nodelay(true);
+    set_keepalive(&stream, config.tcp_keepalive);
+
+    if shared.clients.count() as u64 >= config.maxclients {
+        shared.stats.rejected_connections.fetch_add(1, Relaxed);
+        let _ = stream.write_all(b"-ERR max number of clients reached\r\n").await;
+        return;
+    }
+    if config.protected_mode && config.requirepass.is_none() && !is_loopback(&addr) {
+        shared.stats.rejected_connections.fetch_add(1, Relaxed);
+        let _ = stream.write_all(PROTECTED_MODE_DENIED.as_bytes()).await;
+        return;
+    }
+    let laddr = stream.local_addr().unwrap_or(addr);
+    let handle = shared.clients.register(addr, laddr);
+    let mut client = Client::new(handle.clone(), config.requirepass.is_none());
+    let mut parser = RequestParser::new();
+    let mut rbuf = BytesMut::with_capacity(READ_CHUNK);
+    let mut wbuf = BytesMut::with_capacity(READ_CHUNK);
+    let mut shutdown = shared.shutdown_watch();
+    let mut last_activity = std::time::Instant::now();
+
+    'conn: loop {
+        if handle.killed.load(Relaxed) || shared.shutting_down() {
+            break;
+        }
+        if rbuf.capacity() - rbuf.len() < 1024 {
+            rbuf.reserve(READ_CHUNK);
+        }
+        let idle_limit = config.timeout;
+        let read = tokio::select! {
+            r = stream.read_buf(&mut rbuf) => r,
+            _ = handle.wake.notified() => continue,
+            _ = shutdown.changed() => break,
+            _ = idle_sleep(idle_limit, last_activity) => {
+                shared.log(Level::Verbose, "Closing idle client");
+                break;
+            }
+        };
+        let n = match read {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        last_activity = std::time::Instant::now();
+        shared.stats.net_input_bytes.fetch_add(n as u64, Relaxed);
+        if shared.config_generation() != config_gen {
+            config = shared.config();
+            config_gen = shared.config_generation();
+        }
+        if rbuf.len() as u64 > config.client_query_buffer_limit {
+            shared.log(Level::Warning, "Closing client that reached max query buffer length");
+            break;
+        }
+
+        // Run every complete request in the buffer, then write all replies at once.
+        loop {
+            let limits = Limits {
+                max_bulk_len: config.proto_max_bulk_len,
+                unauthenticated: !client.authenticated && config.requirepass.is_some(),
+            };
+            let args = match parser.next(&mut rbuf, limits) {
+                Ok(Some(args)) => args,
+                Ok(None) => break,
+                Err(e) => {
+                    shared.log(Level::Verbose, &format!("Protocol error ({}) from client: id={} addr={}", e.0, client.id, addr));
+                    encode(&Reply::Error(e.0.into()), client.resp, &mut wbuf);
+                    let _ = stream.write_all(&wbuf).await;
+                    break 'conn;
+                }
+            };
+            wait_if_paused(&shared).await;
+            let mut ctx = Ctx { shared: &shared, client: &mut client, config: &config, now: unix_ms() };
+            let reply = commands::dispatch(&mut ctx, &args);
+            match client.reply_mode {
+                ReplyMode::On => encode(&reply, client.resp, &mut wbuf),
+                ReplyMode::Off => {}
+                ReplyMode::Skip => client.reply_mode = ReplyMode::On,
+                ReplyMode::SkipNext => client.reply_mode = ReplyMode::Skip,
+            }
+            if client.close_after_reply || shared.shutting_down() {
+                break;
+            }
+            if config_gen != shared.config_generation() {
+                config = shared.config();
+                config_gen = shared.config_generation();
+            }
+        }
+        publish_meta(&client, &rbuf, &wbuf, &shared);
+        if !wbuf.is_empty() {
+            shared.stats.net_output_bytes.fetch_add(wbuf.len() as u64, Relaxed);
+            if stream.write_all(&wbuf).await.is_err() {
+                break;
+            }
+            wbuf.clear();
+            if wbuf.capacity() > 1024 * 1024 {
+                wbuf = BytesMut::with_capacity(READ_CHUNK);
+            }
+        }
+        if client.close_after_reply {
+            break;
+        }
+        if rbuf.is_empty() && rbuf.capacity() > 1024 * 1024 {
+            rbuf = BytesMut::with_capacity(READ_CHUNK);
+        }
+    }
+    let _ = stream.shutdown().await;
+    shared.clients.unregister(client.id);
+}
+
+/// Copies what CLIENT LIST shows into the shared handle, once per batch.
+fn publish_meta(client: &Client, rbuf: &BytesMut, wbuf: &BytesMut, _shared: &Shared) {
+    let mut m = client.handle.meta.lock();
+    m.db = client.db;
+    m.resp = client.resp;
+    m.name.clone_from(&client.name);
+    m.lib_name.clone_from(&client.lib_name);
+    m.lib_ver.clone_from(&client.lib_ver);
+    m.last_interaction = std::time::Instant::now();
+    m.qbuf = rbuf.len();
+    m.qbuf_free = rbuf.capacity() - rbuf.len();
+    m.obl = wbuf.len();
+    m.no_evict = client.no_evict;
+    m.no_touch = client.no_touch;
+    m.authenticated = client.authenticated;
+    if client.last_command != usize::MAX {
+        let entry = commands::TABLE.get(client.last_command);
+        if m.last_cmd != entry.fullname {
+            m.last_cmd.clone_from(&entry.fullname);
+        }
+    }
+}
+
+/// Sleeps until the client has been idle for `timeout` seconds (never, if 0).
+async fn idle_sleep(timeout: u64, last: std::time::Instant) {
+    if timeout == 0 {
+        std::future::pending::<()>().await;
+    }
+    let deadline = last + std::time::Duration::from_secs(timeout);
+    tokio::time::sleep_until(deadline.into()).await;
+}
+
+/// Holds the client while CLIENT PAUSE is in effect.
+async fn wait_if_paused(shared: &Shared) {
+    loop {
+        let until = shared.pause.lock().until;
+        let now = unix_ms();
+        if until <= now {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis((until - now).min(100))).await;
+    }
+}

@@ -1,0 +1,148 @@
+//! The server: listeners, connection tasks, the periodic cron and shutdown.
+//!
+//! [`Server`] is the embeddable entry point (invariant 12): tests, benches and the
+//! binary all call [`Server::bind`] with a [`Config`], read [`Server::local_addr`], and
+//! run [`Server::run_until`] with the future that stops it.
+
+pub mod client;
+pub mod conn;
+pub mod cron;
+pub mod log;
+pub mod shared;
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use log::Level;
+use shared::Shared;
+
+/// A bound, not yet running server.
+pub struct Server {
+    shared: Arc<Shared>,
+    listeners: Vec<TcpListener>,
+}
+
+/// Expands Redis's bind addresses: `*` is every IPv4 address, `::*` every IPv6 one, and
+/// a leading `-` marks an address that may fail to bind without stopping start-up.
+fn bind_targets(bind: &[String]) -> Vec<(String, bool)> {
+    bind.iter()
+        .map(|b| {
+            let (optional, addr) = match b.strip_prefix('-') {
+                Some(rest) => (true, rest),
+                None => (false, b.as_str()),
+            };
+            let addr = match addr {
+                "*" => "0.0.0.0".to_string(),
+                "::*" => "::".to_string(),
+                other => other.to_string(),
+            };
+            (addr, optional)
+        })
+        .collect()
+}
+
+impl Server {
+    /// Binds every configured address. Fails like Redis when a non-optional address
+    /// cannot be bound.
+    pub async fn bind(config: Config) -> io::Result<Server> {
+        Self::bind_with_file(config, String::new()).await
+    }
+
+    /// As [`Server::bind`], remembering the configuration file's path for INFO.
+    pub async fn bind_with_file(config: Config, config_file: String) -> io::Result<Server> {
+        let port = config.port;
+        let mut listeners = Vec::new();
+        let mut chosen_port = port;
+        for (addr, optional) in bind_targets(&config.bind) {
+            let target = if addr.contains(':') { format!("[{addr}]:{chosen_port}") } else { format!("{addr}:{chosen_port}") };
+            match TcpListener::bind(&target).await {
+                Ok(l) => {
+                    // With port 0 every further address reuses the first one's port.
+                    if chosen_port == 0 {
+                        chosen_port = l.local_addr()?.port();
+                    }
+                    listeners.push(l);
+                }
+                Err(e) if optional => {
+                    let _ = e;
+                }
+                Err(e) => {
+                    return Err(io::Error::new(e.kind(), format!("Failed listening on port {port} (tcp), aborting: {e}")));
+                }
+            }
+        }
+        if listeners.is_empty() {
+            return Err(io::Error::new(io::ErrorKind::AddrNotAvailable, "Failed listening on any address"));
+        }
+        let shared = Shared::new(config, config_file);
+        shared.port.store(u64::from(chosen_port), std::sync::atomic::Ordering::Relaxed);
+        Ok(Server { shared, listeners })
+    }
+
+    /// The first listener's address (with the real port when 0 was asked for).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listeners[0].local_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    /// Shared state, for embedding code that wants statistics.
+    pub fn shared(&self) -> Arc<Shared> {
+        self.shared.clone()
+    }
+
+    /// Accepts and serves clients until `stop` completes or a client sends SHUTDOWN.
+    pub async fn run_until(self, stop: impl Future<Output = ()>) -> io::Result<()> {
+        let shared = self.shared;
+        let port = shared.port.load(std::sync::atomic::Ordering::Relaxed);
+        shared.log(Level::Notice, "Server initialized");
+        shared.log(Level::Notice, "Ready to accept connections tcp");
+        let cron = cron::start(shared.clone());
+        let mut accept_tasks = Vec::new();
+        for listener in self.listeners {
+            let shared = shared.clone();
+            let mut shutdown = shared.shutdown_watch();
+            accept_tasks.push(tokio::spawn(async move {
+                loop {
+                    tokio::select! {
+                        res = listener.accept() => match res {
+                            Ok((stream, addr)) => {
+                                tokio::spawn(conn::serve(shared.clone(), stream, addr));
+                            }
+                            Err(e) => {
+                                shared.log(Level::Warning, &format!("Accepting client connection: {e}"));
+                                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                            }
+                        },
+                        _ = shutdown.changed() => break,
+                    }
+                }
+            }));
+        }
+        let mut shutdown = shared.shutdown_watch();
+        tokio::pin!(stop);
+        if !shared.shutting_down() {
+            tokio::select! {
+                _ = &mut stop => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+        shared.request_shutdown();
+        for t in accept_tasks {
+            let _ = t.await;
+        }
+        // Give connections a moment to close their sockets cleanly.
+        for _ in 0..200 {
+            if shared.clients.count() == 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        let _ = cron.join();
+        shared.log(Level::Notice, &format!("ferrokv on port {port} is now ready to exit, bye bye..."));
+        Ok(())
+    }
+}

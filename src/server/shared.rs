@@ -1,0 +1,174 @@
+//! State shared by every connection: the store, the configuration, the client registry,
+//! statistics and the shutdown signal.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use parking_lot::{Mutex, RwLock};
+
+use super::client::ClientRegistry;
+use super::log::{Level, Logger};
+use crate::config::Config;
+use crate::store::Store;
+
+/// Server-wide counters (INFO stats and errorstats).
+#[derive(Debug, Default)]
+pub struct ServerStats {
+    pub commands_processed: AtomicU64,
+    pub connections_received: AtomicU64,
+    pub rejected_connections: AtomicU64,
+    pub failed_calls: AtomicU64,
+    pub rejected_calls: AtomicU64,
+    pub net_input_bytes: AtomicU64,
+    pub net_output_bytes: AtomicU64,
+    /// Changes since the last save (save points, INFO persistence).
+    pub dirty: AtomicU64,
+    pub total_error_replies: AtomicU64,
+    /// Error replies by code (`ERR`, `WRONGTYPE`, ...).
+    pub errors: Mutex<BTreeMap<String, u64>>,
+}
+
+impl ServerStats {
+    /// Counts an error reply under its code, as INFO errorstats does.
+    pub fn record_error(&self, text: &[u8]) {
+        self.total_error_replies.fetch_add(1, Ordering::Relaxed);
+        let code = text.split(|c| *c == b' ').next().unwrap_or(b"ERR");
+        let code = String::from_utf8_lossy(&code[..code.len().min(128)]).into_owned();
+        *self.errors.lock().entry(code).or_insert(0) += 1;
+    }
+}
+
+/// CLIENT PAUSE state.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Pause {
+    /// Unix ms until which commands wait (0 = not paused).
+    pub until: u64,
+    /// Only writes wait (`WRITE` mode).
+    pub writes_only: bool,
+}
+
+/// Everything the connections share.
+#[derive(Debug)]
+pub struct Shared {
+    pub store: Store,
+    config: RwLock<Arc<Config>>,
+    config_gen: AtomicU64,
+    pub clients: ClientRegistry,
+    pub stats: ServerStats,
+    /// Held shared by every command and exclusively by commands that need the whole
+    /// keyspace at one instant (FLUSHALL, SWAPDB; EXEC and snapshots later).
+    pub gate: RwLock<()>,
+    pub started: Instant,
+    pub started_unix_ms: u64,
+    /// 40 hex characters, new at every start (INFO `run_id`).
+    pub run_id: String,
+    pub log: Logger,
+    /// The port actually bound (INFO `tcp_port`).
+    pub port: AtomicU64,
+    pub pause: Mutex<Pause>,
+    shutdown_requested: AtomicBool,
+    shutdown_tx: tokio::sync::watch::Sender<bool>,
+    /// DEBUG SET-ACTIVE-EXPIRE: false stops the active expiry cycle.
+    pub active_expire: AtomicBool,
+    /// The executable's path (INFO `executable`).
+    pub executable: String,
+    /// The configuration file given at start (INFO `config_file`).
+    pub config_file: String,
+}
+
+/// Redis log level names → our levels.
+pub fn log_level(config: &Config) -> Option<Level> {
+    use crate::config::LogLevel;
+    match config.loglevel {
+        LogLevel::Debug => Some(Level::Debug),
+        LogLevel::Verbose => Some(Level::Verbose),
+        LogLevel::Notice => Some(Level::Notice),
+        LogLevel::Warning => Some(Level::Warning),
+        LogLevel::Nothing => None,
+    }
+}
+
+/// Unix time in milliseconds.
+pub fn unix_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
+impl Shared {
+    /// Shared state for a server with `config`.
+    pub fn new(config: Config, config_file: String) -> Arc<Shared> {
+        let shards = 64;
+        let store = Store::new(config.databases, shards);
+        let log = Logger::new(log_level(&config), config.logfile.clone());
+        let run_id: String = (0..40).map(|_| format!("{:x}", rand::random::<u8>() & 15)).collect();
+        let (shutdown_tx, _) = tokio::sync::watch::channel(false);
+        Arc::new(Shared {
+            store,
+            config: RwLock::new(Arc::new(config)),
+            config_gen: AtomicU64::new(0),
+            clients: ClientRegistry::default(),
+            stats: ServerStats::default(),
+            gate: RwLock::new(()),
+            started: Instant::now(),
+            started_unix_ms: unix_ms(),
+            run_id,
+            log,
+            port: AtomicU64::new(0),
+            pause: Mutex::new(Pause::default()),
+            shutdown_requested: AtomicBool::new(false),
+            active_expire: AtomicBool::new(true),
+            shutdown_tx,
+            executable: std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default(),
+            config_file,
+        })
+    }
+
+    /// The current configuration.
+    pub fn config(&self) -> Arc<Config> {
+        self.config.read().clone()
+    }
+
+    /// A number that changes whenever the configuration does; connections compare it
+    /// to know when to refresh their snapshot.
+    pub fn config_generation(&self) -> u64 {
+        self.config_gen.load(Ordering::Acquire)
+    }
+
+    /// Applies a change to the configuration atomically (CONFIG SET).
+    pub fn update_config<R>(&self, f: impl FnOnce(&mut Config) -> R) -> R {
+        let mut guard = self.config.write();
+        let mut next = (**guard).clone();
+        let r = f(&mut next);
+        self.log.configure(log_level(&next), next.logfile.clone());
+        *guard = Arc::new(next);
+        self.config_gen.fetch_add(1, Ordering::AcqRel);
+        r
+    }
+
+    /// Asks the server to stop (SHUTDOWN, signals).
+    pub fn request_shutdown(&self) {
+        self.shutdown_requested.store(true, Ordering::SeqCst);
+        let _ = self.shutdown_tx.send(true);
+    }
+
+    /// Has a stop been requested?
+    pub fn shutting_down(&self) -> bool {
+        self.shutdown_requested.load(Ordering::SeqCst)
+    }
+
+    /// A receiver that changes to true when the server stops.
+    pub fn shutdown_watch(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.shutdown_tx.subscribe()
+    }
+
+    /// Is the active expiry cycle enabled?
+    pub fn debug_active_expire_enabled(&self) -> bool {
+        self.active_expire.load(Ordering::Relaxed)
+    }
+
+    /// Logs a line.
+    pub fn log(&self, level: Level, msg: &str) {
+        self.log.log(level, msg);
+    }
+}

@@ -1,0 +1,436 @@
+//! The keyspace: databases split into shards, each shard behind its own lock.
+//!
+//! Owns keys, values and expiry; knows nothing of RESP or sockets (invariant 1). Callers
+//! lock what a command touches with [`Store::lock`], which takes every needed shard in
+//! ascending (database, shard) order once, so multi-key commands are atomic and cannot
+//! deadlock (invariant 6). Locks are `parking_lot` mutexes held only inside synchronous
+//! code, never across an `.await`.
+//!
+//! Expiry is lazy (every lookup through a [`Txn`] checks it) and active
+//! ([`Store::active_expire_cycle`], a budgeted sweep run `hz` times a second).
+
+pub mod dict;
+pub mod entry;
+pub mod value;
+
+use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use bytes::Bytes;
+use parking_lot::{Mutex, MutexGuard};
+use smallvec::SmallVec;
+
+pub use dict::Dict;
+pub use entry::{Entry, Kind};
+pub use value::Object;
+
+/// One shard of one database.
+#[derive(Debug, Default)]
+pub struct Shard {
+    /// The keys of this shard.
+    pub dict: Dict,
+    /// How many entries carry an expiry (INFO keyspace `expires=`).
+    expires: usize,
+    /// Where the active-expiry sweep resumes (a `Dict::scan_bucket` cursor).
+    sweep: u64,
+}
+
+impl Shard {
+    /// Number of entries with an expiry.
+    pub fn expires(&self) -> usize {
+        self.expires
+    }
+}
+
+/// One logical database (`SELECT n`).
+#[derive(Debug)]
+pub struct Db {
+    shards: Box<[Mutex<Shard>]>,
+}
+
+/// Counters the store updates; INFO stats reads them.
+#[derive(Debug, Default)]
+pub struct StoreStats {
+    /// Keys removed because their TTL passed (lazily or actively).
+    pub expired_keys: AtomicU64,
+    /// Lookups that found a key.
+    pub keyspace_hits: AtomicU64,
+    /// Lookups that found none.
+    pub keyspace_misses: AtomicU64,
+    /// Times the active expiry cycle ran.
+    pub expire_cycles: AtomicU64,
+}
+
+/// All databases.
+#[derive(Debug)]
+pub struct Store {
+    dbs: Box<[Db]>,
+    shard_mask: usize,
+    hasher: foldhash::fast::FixedState,
+    /// Counters for INFO.
+    pub stats: StoreStats,
+}
+
+/// The LRU clock Redis keeps in 24 bits: seconds, wrapping.
+pub fn lru_clock(now_ms: u64) -> u32 {
+    ((now_ms / 1000) & 0x00ff_ffff) as u32
+}
+
+impl Store {
+    /// A store of `databases` databases with `shards` shards each (rounded up to a power
+    /// of two).
+    pub fn new(databases: usize, shards: usize) -> Store {
+        let shards = shards.max(1).next_power_of_two();
+        let dbs = (0..databases.max(1))
+            .map(|_| Db { shards: (0..shards).map(|_| Mutex::new(Shard::default())).collect() })
+            .collect();
+        Store {
+            dbs,
+            shard_mask: shards - 1,
+            hasher: foldhash::fast::FixedState::with_seed(rand::random()),
+            stats: StoreStats::default(),
+        }
+    }
+
+    /// Number of databases.
+    pub fn databases(&self) -> usize {
+        self.dbs.len()
+    }
+
+    /// Number of shards per database.
+    pub fn shards_per_db(&self) -> usize {
+        self.shard_mask + 1
+    }
+
+    /// The key's hash, used for both the shard and the bucket.
+    pub fn hash(&self, key: &[u8]) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    fn shard_of(&self, hash: u64) -> usize {
+        ((hash >> 40) as usize) & self.shard_mask
+    }
+
+    /// Locks the shards holding `keys` (database, key) in ascending order and returns a
+    /// view through which the command reads and writes them. `now` is the command's
+    /// single notion of time (invariant 2).
+    pub fn lock<'a>(&'a self, now: u64, keys: &[(usize, &[u8])]) -> Txn<'a> {
+        let mut wanted: SmallVec<[(usize, usize); 4]> =
+            keys.iter().map(|(db, k)| (*db, self.shard_of(self.hash(k)))).collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let guards = wanted
+            .into_iter()
+            .filter(|(db, _)| *db < self.dbs.len())
+            .map(|(db, shard)| (db, shard, self.dbs[db].shards[shard].lock()))
+            .collect();
+        Txn { store: self, guards, now }
+    }
+
+    /// Locks one shard by index (keyspace-wide walks: KEYS, SCAN, RANDOMKEY, DBSIZE).
+    pub fn lock_shard(&self, db: usize, shard: usize) -> MutexGuard<'_, Shard> {
+        self.dbs[db].shards[shard].lock()
+    }
+
+    /// DBSIZE: keys in the database, including expired keys not yet reclaimed (as Redis).
+    pub fn db_size(&self, db: usize) -> usize {
+        self.dbs.get(db).map_or(0, |d| d.shards.iter().map(|s| s.lock().dict.len()).sum())
+    }
+
+    /// (keys, keys with an expiry) of a database, for INFO keyspace.
+    pub fn db_counts(&self, db: usize) -> (usize, usize) {
+        let Some(d) = self.dbs.get(db) else { return (0, 0) };
+        d.shards.iter().fold((0, 0), |(k, e), s| {
+            let s = s.lock();
+            (k + s.dict.len(), e + s.expires)
+        })
+    }
+
+    /// Removes every key of one database. The dictionaries are returned so the caller
+    /// can free them on another thread (FLUSHDB ASYNC).
+    pub fn flush_db(&self, db: usize) -> Vec<Dict> {
+        let Some(d) = self.dbs.get(db) else { return Vec::new() };
+        d.shards
+            .iter()
+            .map(|s| {
+                let mut s = s.lock();
+                s.expires = 0;
+                s.sweep = 0;
+                std::mem::take(&mut s.dict)
+            })
+            .collect()
+    }
+
+    /// SWAPDB: exchanges the contents of two databases, shard by shard, holding every
+    /// shard of both (in ascending order) so no client sees a half-swapped pair.
+    pub fn swap_db(&self, a: usize, b: usize) {
+        if a == b || a >= self.dbs.len() || b >= self.dbs.len() {
+            return;
+        }
+        let (lo, hi) = if a < b { (a, b) } else { (b, a) };
+        let mut lo_guards: Vec<_> = self.dbs[lo].shards.iter().map(|s| s.lock()).collect();
+        let mut hi_guards: Vec<_> = self.dbs[hi].shards.iter().map(|s| s.lock()).collect();
+        for (x, y) in lo_guards.iter_mut().zip(hi_guards.iter_mut()) {
+            std::mem::swap(&mut **x, &mut **y);
+        }
+    }
+
+    /// KEYS: every live key of a database matching `pattern`, one shard at a time.
+    pub fn keys(&self, db: usize, pattern: &[u8], now: u64) -> Vec<Bytes> {
+        let mut out = Vec::new();
+        let Some(d) = self.dbs.get(db) else { return out };
+        let all = pattern == b"*";
+        for s in d.shards.iter() {
+            let s = s.lock();
+            for e in s.dict.iter() {
+                if !e.is_expired(now) && (all || crate::glob::glob_match(pattern, e.key(), false)) {
+                    out.push(Bytes::copy_from_slice(e.key()));
+                }
+            }
+        }
+        out
+    }
+
+    /// One SCAN step over a database. The cursor packs the shard index in its low bits
+    /// and the shard's reverse-binary bucket cursor above them; a full walk returns 0.
+    /// Visits buckets until `count` keys were collected or `count * 10` buckets seen.
+    /// `keep` filters keys (MATCH, TYPE); expired keys are never returned.
+    pub fn scan(
+        &self,
+        db: usize,
+        cursor: u64,
+        count: usize,
+        now: u64,
+        mut keep: impl FnMut(&Entry) -> bool,
+    ) -> (u64, Vec<Bytes>) {
+        let mut out = Vec::new();
+        let Some(d) = self.dbs.get(db) else { return (0, out) };
+        let bits = self.shard_mask.count_ones();
+        let mut shard = (cursor as usize) & self.shard_mask;
+        let mut bucket = cursor >> bits;
+        let mut budget = count.max(1).saturating_mul(10);
+        loop {
+            let guard = d.shards[shard].lock();
+            loop {
+                bucket = guard.dict.scan_bucket(bucket, |e| {
+                    if !e.is_expired(now) && keep(e) {
+                        out.push(Bytes::copy_from_slice(e.key()));
+                    }
+                });
+                budget = budget.saturating_sub(1);
+                if bucket == 0 || out.len() >= count || budget == 0 {
+                    break;
+                }
+            }
+            drop(guard);
+            if bucket == 0 {
+                shard += 1;
+                if shard > self.shard_mask {
+                    return (0, out);
+                }
+            }
+            if out.len() >= count || budget == 0 {
+                return ((bucket << bits) | shard as u64, out);
+            }
+        }
+    }
+
+    /// RANDOMKEY: a random live key of the database.
+    pub fn random_key(&self, db: usize, now: u64) -> Option<Bytes> {
+        let d = self.dbs.get(db)?;
+        let mut rng = rand::rng();
+        // Pick shards weighted by size by sampling; give up after many expired picks
+        // (Redis also bounds its attempts when every key is expired).
+        for _ in 0..100 {
+            let sizes: Vec<usize> = d.shards.iter().map(|s| s.lock().dict.len()).collect();
+            let total: usize = sizes.iter().sum();
+            if total == 0 {
+                return None;
+            }
+            let mut pick = rand::Rng::random_range(&mut rng, 0..total);
+            let mut idx = 0;
+            for (i, n) in sizes.iter().enumerate() {
+                if pick < *n {
+                    idx = i;
+                    break;
+                }
+                pick -= n;
+            }
+            let mut s = d.shards[idx].lock();
+            let found = s.dict.random(&mut rng).map(|e| (Bytes::copy_from_slice(e.key()), e.is_expired(now)));
+            match found {
+                Some((key, false)) => return Some(key),
+                Some((key, true)) => {
+                    let h = self.hash(&key);
+                    if let Some(e) = s.dict.remove(&key, h, |k| self.hash(k)) {
+                        if e.expire().is_some() {
+                            s.expires -= 1;
+                        }
+                        self.stats.expired_keys.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                None => {}
+            }
+        }
+        None
+    }
+
+    /// One active expiry cycle: sweeps shards that hold keys with a TTL, removing the
+    /// expired ones, until `budget` has elapsed or every such shard was advanced.
+    /// Returns the keys removed, as (db, key), for propagation.
+    pub fn active_expire_cycle(&self, now: u64, budget: std::time::Duration) -> Vec<(usize, Vec<u8>)> {
+        let start = std::time::Instant::now();
+        let mut removed = Vec::new();
+        self.stats.expire_cycles.fetch_add(1, Ordering::Relaxed);
+        for (dbi, d) in self.dbs.iter().enumerate() {
+            for s in d.shards.iter() {
+                if start.elapsed() > budget {
+                    return removed;
+                }
+                let mut s = s.lock();
+                if s.expires == 0 {
+                    continue;
+                }
+                // Up to 256 buckets per shard per cycle bounds the time a lock is held.
+                let mut expired = Vec::new();
+                let mut cursor = s.sweep;
+                for _ in 0..256 {
+                    cursor = s.dict.bucket_keys(cursor, now, &mut expired);
+                    if cursor == 0 {
+                        break;
+                    }
+                }
+                s.sweep = cursor;
+                for key in expired {
+                    let h = self.hash(&key);
+                    if s.dict.remove(&key, h, |k| self.hash(k)).is_some() {
+                        s.expires -= 1;
+                        self.stats.expired_keys.fetch_add(1, Ordering::Relaxed);
+                        removed.push((dbi, key));
+                    }
+                }
+            }
+        }
+        removed
+    }
+}
+
+/// The shards one command holds, and the operations it may do through them.
+pub struct Txn<'a> {
+    store: &'a Store,
+    guards: SmallVec<[(usize, usize, MutexGuard<'a, Shard>); 2]>,
+    now: u64,
+}
+
+impl<'a> Txn<'a> {
+    /// The command's time.
+    pub fn now(&self) -> u64 {
+        self.now
+    }
+
+    fn shard(&mut self, db: usize, hash: u64) -> Option<&mut Shard> {
+        let shard = self.store.shard_of(hash);
+        self.guards
+            .iter_mut()
+            .find(|(d, s, _)| *d == db && *s == shard)
+            .map(|(_, _, g)| &mut **g)
+    }
+
+    /// Removes `key` if it is expired (lazy expiry). Returns true if it was removed.
+    fn expire_if_needed(&mut self, db: usize, key: &[u8], hash: u64) -> bool {
+        let now = self.now;
+        let store = self.store;
+        let Some(shard) = self.shard(db, hash) else { return false };
+        let expired = matches!(shard.dict.get(key, hash), Some(e) if e.is_expired(now));
+        if expired {
+            if shard.dict.remove(key, hash, |k| store.hash(k)).is_some() {
+                shard.expires -= 1;
+            }
+            store.stats.expired_keys.fetch_add(1, Ordering::Relaxed);
+        }
+        expired
+    }
+
+    /// The live entry for `key`, touching its access clock. Counts a hit or a miss.
+    pub fn get(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
+        let stats = &self.store.stats;
+        let e = self.peek(db, key);
+        let counter = if e.is_some() { &stats.keyspace_hits } else { &stats.keyspace_misses };
+        counter.fetch_add(1, Ordering::Relaxed);
+        e
+    }
+
+    /// The live entry for `key` without counting hits or misses (writes, EXISTS-like
+    /// checks inside other commands). Still touches the access clock.
+    pub fn peek(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
+        let hash = self.store.hash(key);
+        self.expire_if_needed(db, key, hash);
+        let clock = lru_clock(self.now);
+        let e = self.shard(db, hash)?.dict.get_mut(key, hash)?;
+        e.set_lru(clock);
+        Some(e)
+    }
+
+    /// The live entry for `key` without touching its access clock (OBJECT, TYPE-like
+    /// introspection that Redis does with LOOKUP_NOTOUCH).
+    pub fn peek_no_touch(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
+        let hash = self.store.hash(key);
+        self.expire_if_needed(db, key, hash);
+        self.shard(db, hash)?.dict.get_mut(key, hash)
+    }
+
+    /// Is `key` present and live?
+    pub fn exists(&mut self, db: usize, key: &[u8]) -> bool {
+        self.peek(db, key).is_some()
+    }
+
+    /// Stores `entry` under its key, replacing any previous value (and its expiry).
+    pub fn insert(&mut self, db: usize, entry: Entry) {
+        let store = self.store;
+        let key = entry.key().to_vec();
+        let hash = store.hash(&key);
+        let Some(shard) = self.shard(db, hash) else { return };
+        if let Some(old) = shard.dict.remove(&key, hash, |k| store.hash(k)) {
+            if old.expire().is_some() {
+                shard.expires -= 1;
+            }
+        }
+        if entry.expire().is_some() {
+            shard.expires += 1;
+        }
+        shard.dict.insert_new(hash, entry, |k| store.hash(k));
+    }
+
+    /// Removes `key` and returns its entry if it was live.
+    pub fn remove(&mut self, db: usize, key: &[u8]) -> Option<Entry> {
+        let store = self.store;
+        let hash = store.hash(key);
+        if self.expire_if_needed(db, key, hash) {
+            return None;
+        }
+        let shard = self.shard(db, hash)?;
+        let e = shard.dict.remove(key, hash, |k| store.hash(k))?;
+        if e.expire().is_some() {
+            shard.expires -= 1;
+        }
+        Some(e)
+    }
+
+    /// Sets or clears the expiry of a live key. Returns false if the key is missing.
+    pub fn set_expire(&mut self, db: usize, key: &[u8], at: Option<u64>) -> bool {
+        let hash = self.store.hash(key);
+        if self.expire_if_needed(db, key, hash) {
+            return false;
+        }
+        let Some(shard) = self.shard(db, hash) else { return false };
+        let Some(e) = shard.dict.get_mut(key, hash) else { return false };
+        let had = e.expire().is_some();
+        e.set_expire(at);
+        match (had, at.is_some()) {
+            (false, true) => shard.expires += 1,
+            (true, false) => shard.expires -= 1,
+            _ => {}
+        }
+        true
+    }
+}
