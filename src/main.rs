@@ -9,7 +9,11 @@ use ferrokv::{Config, Server};
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "-v" || a == "--version") {
-        println!("Redis server v={} sha=00000000:0 malloc=jemalloc-5.3.0 bits=64 build=0 (ferrokv {})", ferrokv::REDIS_VERSION, ferrokv::VERSION);
+        println!(
+            "Redis server v={} sha=00000000:0 malloc=jemalloc-5.3.0 bits=64 build=0 (ferrokv {})",
+            ferrokv::REDIS_VERSION,
+            ferrokv::VERSION
+        );
         return;
     }
     let config = match Config::from_args(&args) {
@@ -19,8 +23,16 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let config_file = args.first().filter(|a| !a.starts_with("--")).cloned().unwrap_or_default();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(config.worker_threads()).enable_all().build() {
+    let config_file = args
+        .first()
+        .filter(|a| !a.starts_with("--"))
+        .cloned()
+        .unwrap_or_default();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(config.worker_threads())
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("Failed to start the runtime: {e}");
@@ -36,10 +48,11 @@ fn main() {
             }
         };
         let stop = async {
-            let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => return std::future::pending().await,
-            };
+            let mut term =
+                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                    Ok(s) => s,
+                    Err(_) => return std::future::pending().await,
+                };
             tokio::select! {
                 _ = term.recv() => {}
                 _ = tokio::signal::ctrl_c() => {}

@@ -178,8 +178,14 @@ mod tests {
         assert_eq!(long_double_add(Some(b"10.5"), b"0.1").unwrap(), b"10.6");
         assert_eq!(long_double_add(None, b"3.0e3").unwrap(), b"3000");
         assert_eq!(long_double_add(Some(b"1"), b"-1").unwrap(), b"0");
-        assert_eq!(long_double_add(Some(b"abc"), b"1"), Err(LongDoubleError::NotAFloat));
-        assert_eq!(long_double_add(Some(b"1"), b" 1"), Err(LongDoubleError::BadIncrement));
+        assert_eq!(
+            long_double_add(Some(b"abc"), b"1"),
+            Err(LongDoubleError::NotAFloat)
+        );
+        assert_eq!(
+            long_double_add(Some(b"1"), b" 1"),
+            Err(LongDoubleError::BadIncrement)
+        );
     }
 
     #[test]

@@ -8,7 +8,15 @@ use super::{CmdResult, Command, Ctx};
 use crate::protocol::Reply;
 
 const fn sub(name: &'static str, arity: i32, flags: u32, handler: super::Handler) -> Command {
-    Command { name, arity, flags, acl: 0, keys: (0, 0, 0), handler, subcommands: &[] }
+    Command {
+        name,
+        arity,
+        flags,
+        acl: 0,
+        keys: (0, 0, 0),
+        handler,
+        subcommands: &[],
+    }
 }
 
 /// CONFIG's row and its subcommands.
@@ -22,7 +30,12 @@ pub const COMMANDS: &[Command] = &[Command {
     subcommands: &[
         sub("get", -3, ADMIN | NOSCRIPT | LOADING | STALE, get),
         sub("help", 2, LOADING | STALE, help),
-        sub("resetstat", 2, ADMIN | NOSCRIPT | LOADING | STALE, resetstat),
+        sub(
+            "resetstat",
+            2,
+            ADMIN | NOSCRIPT | LOADING | STALE,
+            resetstat,
+        ),
         sub("rewrite", 2, ADMIN | NOSCRIPT | LOADING | STALE, rewrite),
         sub("set", -4, ADMIN | NOSCRIPT | LOADING | STALE, set),
     ],
@@ -36,12 +49,17 @@ fn container(_ctx: &mut Ctx, _a: &[Bytes]) -> CmdResult {
 fn get(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     let patterns: Vec<&[u8]> = a[2..].iter().map(|p| &p[..]).collect();
     let pairs = ctx.config.get(&patterns);
-    Ok(Reply::Map(pairs.into_iter().map(|(k, v)| (Reply::bulk_string(k), Reply::bulk_string(v))).collect()))
+    Ok(Reply::Map(
+        pairs
+            .into_iter()
+            .map(|(k, v)| (Reply::bulk_string(k), Reply::bulk_string(v)))
+            .collect(),
+    ))
 }
 
 /// CONFIG SET parameter value [parameter value ...] → OK; all or nothing.
 fn set(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
-    if a.len() % 2 != 0 {
+    if !a.len().is_multiple_of(2) {
         return Err(e::wrong_arity("config|set"));
     }
     let pairs: Vec<(&[u8], &[u8])> = a[2..].chunks(2).map(|p| (&p[0][..], &p[1][..])).collect();
@@ -61,7 +79,16 @@ fn set(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
 fn resetstat(ctx: &mut Ctx, _a: &[Bytes]) -> CmdResult {
     use std::sync::atomic::Ordering::Relaxed;
     let s = &ctx.shared.stats;
-    for c in [&s.commands_processed, &s.connections_received, &s.rejected_connections, &s.failed_calls, &s.rejected_calls, &s.net_input_bytes, &s.net_output_bytes, &s.total_error_replies] {
+    for c in [
+        &s.commands_processed,
+        &s.connections_received,
+        &s.rejected_connections,
+        &s.failed_calls,
+        &s.rejected_calls,
+        &s.net_input_bytes,
+        &s.net_output_bytes,
+        &s.total_error_replies,
+    ] {
         c.store(0, Relaxed);
     }
     s.errors.lock().clear();

@@ -29,7 +29,6 @@ pub const OVERFLOW: &str = "ERR increment or decrement would overflow";
 pub const INCR_NAN_INF: &str = "ERR increment would produce NaN or Infinity";
 pub const NO_SUCH_KEY: &str = "ERR no such key";
 pub const DB_INDEX_OUT_OF_RANGE: &str = "ERR DB index is out of range";
-pub const INVALID_DB_INDEX: &str = "ERR invalid DB index";
 pub const SAME_OBJECT: &str = "ERR source and destination objects are the same";
 pub const NOAUTH: &str = "NOAUTH Authentication required.";
 pub const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
@@ -47,7 +46,8 @@ pub const GT_LT: &str = "ERR GT and LT options at the same time are not compatib
 pub const TIMEOUT_NEGATIVE: &str = "ERR timeout is negative";
 pub const TIMEOUT_NOT_FLOAT: &str = "ERR timeout is not a float or out of range";
 pub const DEBUG_DISABLED: &str = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.";
-pub const CLIENT_NAME_SPACES: &str = "ERR Client names cannot contain spaces, newlines or special characters.";
+pub const CLIENT_NAME_SPACES: &str =
+    "ERR Client names cannot contain spaces, newlines or special characters.";
 pub const NO_SUCH_CLIENT: &str = "ERR No such client";
 pub const NO_ACL_USER: &str = "ERR no such user";
 
@@ -55,7 +55,7 @@ pub const NO_ACL_USER: &str = "ERR no such user";
 pub fn unknown_command(args: &[Bytes]) -> CmdError {
     let mut out = b"ERR unknown command '".to_vec();
     if let Some(name) = args.first() {
-        out.extend_from_slice(&name[..name.len().min(128)]);
+        out.extend_from_slice(c_str(name, 128));
     }
     out.extend_from_slice(b"', with args beginning with: ");
     let mut rest: Vec<u8> = Vec::new();
@@ -65,17 +65,26 @@ pub fn unknown_command(args: &[Bytes]) -> CmdError {
         }
         let room = 128 - rest.len();
         rest.push(b'\'');
-        rest.extend_from_slice(&a[..a.len().min(room)]);
+        rest.extend_from_slice(c_str(a, room));
         rest.extend_from_slice(b"' ");
     }
     out.extend_from_slice(&rest);
     sanitize(out)
 }
 
+/// What C's `%.*s` prints of `b`: at most `max` bytes, stopping at a NUL.
+fn c_str(b: &[u8], max: usize) -> &[u8] {
+    let b = &b[..b.len().min(max)];
+    match b.iter().position(|c| *c == 0) {
+        Some(p) => &b[..p],
+        None => b,
+    }
+}
+
 /// `ERR unknown subcommand '<sub>'. Try <CONTAINER> HELP.`
 pub fn unknown_subcommand(container: &[u8], sub: &[u8]) -> CmdError {
     let mut out = b"ERR unknown subcommand '".to_vec();
-    out.extend_from_slice(&sub[..sub.len().min(128)]);
+    out.extend_from_slice(c_str(sub, 128));
     out.extend_from_slice(b"'. Try ");
     out.extend(container.iter().map(|c| c.to_ascii_uppercase()));
     out.extend_from_slice(b" HELP.");
@@ -84,7 +93,9 @@ pub fn unknown_subcommand(container: &[u8], sub: &[u8]) -> CmdError {
 
 /// `ERR wrong number of arguments for '<fullname>' command`
 pub fn wrong_arity(fullname: &str) -> CmdError {
-    CmdError::from(format!("ERR wrong number of arguments for '{fullname}' command"))
+    CmdError::from(format!(
+        "ERR wrong number of arguments for '{fullname}' command"
+    ))
 }
 
 /// Texts built by callers (CONFIG, CLIENT, ...), sanitized of newlines.

@@ -11,8 +11,22 @@ use super::table::TableEntry;
 use super::{acl, meta, CmdResult, Command, Ctx, TABLE};
 use crate::protocol::Reply;
 
-const fn sub(name: &'static str, arity: i32, flags: u32, keys: (i32, i32, i32), handler: super::Handler) -> Command {
-    Command { name, arity, flags, acl: acl::CONNECTION, keys, handler, subcommands: &[] }
+const fn sub(
+    name: &'static str,
+    arity: i32,
+    flags: u32,
+    keys: (i32, i32, i32),
+    handler: super::Handler,
+) -> Command {
+    Command {
+        name,
+        arity,
+        flags,
+        acl: acl::CONNECTION,
+        keys,
+        handler,
+        subcommands: &[],
+    }
 }
 
 /// COMMAND's row and its subcommands.
@@ -26,7 +40,7 @@ pub const COMMANDS: &[Command] = &[Command {
     subcommands: &[
         sub("count", 2, LOADING | STALE, (0, 0, 0), count),
         sub("docs", -2, LOADING | STALE, (0, 0, 0), docs),
-        sub("getkeys", -3, LOADING | STALE, (0, 0, 0), getkeys),
+        sub("getkeys", -4, LOADING | STALE, (0, 0, 0), getkeys),
         sub("help", 2, LOADING | STALE, (0, 0, 0), help),
         sub("info", -2, LOADING | STALE, (0, 0, 0), info),
         sub("list", -2, LOADING | STALE, (0, 0, 0), list),
@@ -64,10 +78,22 @@ fn categories(cmd: &Command) -> u32 {
 fn info_entry(idx: usize) -> Reply {
     let entry: &TableEntry = TABLE.get(idx);
     let cmd = entry.cmd;
-    let flags = super::flags::NAMES.iter().filter(|(bit, _)| cmd.flags & bit != 0).map(|(_, n)| Reply::simple(n)).collect();
+    let flags = super::flags::NAMES
+        .iter()
+        .filter(|(bit, _)| cmd.flags & bit != 0)
+        .map(|(_, n)| Reply::simple(n))
+        .collect();
     let cats = categories(cmd);
-    let cats = acl::NAMES.iter().filter(|(bit, _)| cats & bit != 0).map(|(_, n)| Reply::simple(n)).collect();
-    let subs = TABLE.subcommands_of(idx).into_iter().map(info_entry).collect();
+    let cats = acl::NAMES
+        .iter()
+        .filter(|(bit, _)| cats & bit != 0)
+        .map(|(_, n)| Reply::simple(n))
+        .collect();
+    let subs = TABLE
+        .subcommands_of(idx)
+        .into_iter()
+        .map(info_entry)
+        .collect();
     Reply::Array(vec![
         Reply::bulk_string(entry.fullname.clone()),
         Reply::Int(i64::from(cmd.arity)),
@@ -97,13 +123,20 @@ fn info(_ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     if a.len() == 2 {
         return Ok(Reply::Array(TABLE.top_level().map(info_entry).collect()));
     }
-    Ok(Reply::Array(a[2..].iter().map(|name| lookup_full(name).map_or(Reply::Nil, info_entry)).collect()))
+    Ok(Reply::Array(
+        a[2..]
+            .iter()
+            .map(|name| lookup_full(name).map_or(Reply::Nil, info_entry))
+            .collect(),
+    ))
 }
 
 /// A command by name, or a subcommand by `container|sub`.
 fn lookup_full(name: &[u8]) -> Option<usize> {
     match name.iter().position(|c| *c == b'|') {
-        Some(p) => TABLE.lookup(&name[..p]).and_then(|parent| TABLE.lookup_sub(parent, &name[p + 1..])),
+        Some(p) => TABLE
+            .lookup(&name[..p])
+            .and_then(|parent| TABLE.lookup_sub(parent, &name[p + 1..])),
         None => TABLE.lookup(name),
     }
 }
@@ -143,9 +176,15 @@ fn list(_ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
                 names.clear();
             } else if is(kind, "aclcat") {
                 let wanted = String::from_utf8_lossy(value).to_lowercase();
-                let bit = acl::NAMES.iter().find(|(_, n)| n[1..] == wanted).map(|(b, _)| *b);
+                let bit = acl::NAMES
+                    .iter()
+                    .find(|(_, n)| n[1..] == wanted)
+                    .map(|(b, _)| *b);
                 names.retain(|n| {
-                    bit.is_some_and(|b| lookup_full(n.as_bytes()).is_some_and(|i| categories(TABLE.get(i).cmd) & b != 0))
+                    bit.is_some_and(|b| {
+                        lookup_full(n.as_bytes())
+                            .is_some_and(|i| categories(TABLE.get(i).cmd) & b != 0)
+                    })
                 });
             } else {
                 return Err(e::SYNTAX.into());
@@ -153,15 +192,21 @@ fn list(_ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
         }
         _ => return Err(e::SYNTAX.into()),
     }
-    Ok(Reply::Array(names.into_iter().map(Reply::bulk_string).collect()))
+    Ok(Reply::Array(
+        names.into_iter().map(Reply::bulk_string).collect(),
+    ))
 }
 
 /// COMMAND GETKEYS command [arg ...] → Array of the key arguments.
 fn getkeys(_ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     let args = &a[2..];
-    let Some(mut idx) = TABLE.lookup(&args[0]) else { return Err("ERR Invalid command specified".into()) };
+    let Some(mut idx) = TABLE.lookup(&args[0]) else {
+        return Err("ERR Invalid command specified".into());
+    };
     if !TABLE.get(idx).cmd.subcommands.is_empty() && args.len() >= 2 {
-        idx = TABLE.lookup_sub(idx, &args[1]).ok_or(CmdError::from("ERR Invalid command specified"))?;
+        idx = TABLE
+            .lookup_sub(idx, &args[1])
+            .ok_or(CmdError::from("ERR Invalid command specified"))?;
     }
     let cmd = TABLE.get(idx).cmd;
     let n = args.len() as i64;
@@ -173,7 +218,11 @@ fn getkeys(_ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     if keys.is_empty() {
         return Err("ERR The command has no key arguments".into());
     }
-    Ok(Reply::Array(keys.into_iter().map(|i| Reply::Bulk(args[i].clone())).collect()))
+    Ok(Reply::Array(
+        keys.into_iter()
+            .map(|i| Reply::Bulk(args[i].clone()))
+            .collect(),
+    ))
 }
 
 /// Key argument positions from the row's (first, last, step).

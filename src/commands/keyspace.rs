@@ -10,22 +10,72 @@ use crate::protocol::Reply;
 
 /// The keyspace family's rows.
 pub const COMMANDS: &[Command] = &[
-    Command { name: "select", arity: 2, flags: LOADING | STALE | FAST, acl: acl::CONNECTION, keys: (0, 0, 0), handler: select, subcommands: &[] },
-    Command { name: "swapdb", arity: 3, flags: WRITE | FAST | EXCLUSIVE, acl: acl::KEYSPACE | acl::DANGEROUS, keys: (0, 0, 0), handler: swapdb, subcommands: &[] },
-    Command { name: "dbsize", arity: 1, flags: READONLY | FAST, acl: acl::KEYSPACE, keys: (0, 0, 0), handler: dbsize, subcommands: &[] },
-    Command { name: "flushdb", arity: -1, flags: WRITE | EXCLUSIVE, acl: acl::KEYSPACE | acl::DANGEROUS, keys: (0, 0, 0), handler: flushdb, subcommands: &[] },
-    Command { name: "flushall", arity: -1, flags: WRITE | EXCLUSIVE, acl: acl::KEYSPACE | acl::DANGEROUS, keys: (0, 0, 0), handler: flushall, subcommands: &[] },
-    Command { name: "randomkey", arity: 1, flags: READONLY, acl: acl::KEYSPACE, keys: (0, 0, 0), handler: randomkey, subcommands: &[] },
+    Command {
+        name: "select",
+        arity: 2,
+        flags: LOADING | STALE | FAST,
+        acl: acl::CONNECTION,
+        keys: (0, 0, 0),
+        handler: select,
+        subcommands: &[],
+    },
+    Command {
+        name: "swapdb",
+        arity: 3,
+        flags: WRITE | FAST | EXCLUSIVE,
+        acl: acl::KEYSPACE | acl::DANGEROUS,
+        keys: (0, 0, 0),
+        handler: swapdb,
+        subcommands: &[],
+    },
+    Command {
+        name: "dbsize",
+        arity: 1,
+        flags: READONLY | FAST,
+        acl: acl::KEYSPACE,
+        keys: (0, 0, 0),
+        handler: dbsize,
+        subcommands: &[],
+    },
+    Command {
+        name: "flushdb",
+        arity: -1,
+        flags: WRITE | EXCLUSIVE,
+        acl: acl::KEYSPACE | acl::DANGEROUS,
+        keys: (0, 0, 0),
+        handler: flushdb,
+        subcommands: &[],
+    },
+    Command {
+        name: "flushall",
+        arity: -1,
+        flags: WRITE | EXCLUSIVE,
+        acl: acl::KEYSPACE | acl::DANGEROUS,
+        keys: (0, 0, 0),
+        handler: flushall,
+        subcommands: &[],
+    },
+    Command {
+        name: "randomkey",
+        arity: 1,
+        flags: READONLY,
+        acl: acl::KEYSPACE,
+        keys: (0, 0, 0),
+        handler: randomkey,
+        subcommands: &[],
+    },
 ];
 
 /// A 32-bit integer argument, with a command-specific error for non-integers.
 fn int32(arg: &[u8], err: &'static str) -> Result<i64, CmdError> {
-    crate::numbers::parse_i64(arg).filter(|n| i32::try_from(*n).is_ok()).ok_or_else(|| err.into())
+    crate::numbers::parse_i64(arg)
+        .filter(|n| i32::try_from(*n).is_ok())
+        .ok_or_else(|| err.into())
 }
 
 /// SELECT index → OK.
 fn select(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
-    let id = int32(&a[1], e::INVALID_DB_INDEX)?;
+    let id = int32(&a[1], e::NOT_INTEGER)?;
     match usize::try_from(id) {
         Ok(id) if id < ctx.shared.store.databases() => {
             ctx.client.db = id;
@@ -40,7 +90,9 @@ fn swapdb(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     let x = int32(&a[1], "ERR invalid first DB index")?;
     let y = int32(&a[2], "ERR invalid second DB index")?;
     let n = ctx.shared.store.databases();
-    let (Ok(x), Ok(y)) = (usize::try_from(x), usize::try_from(y)) else { return Err(e::DB_INDEX_OUT_OF_RANGE.into()) };
+    let (Ok(x), Ok(y)) = (usize::try_from(x), usize::try_from(y)) else {
+        return Err(e::DB_INDEX_OUT_OF_RANGE.into());
+    };
     if x >= n || y >= n {
         return Err(e::DB_INDEX_OUT_OF_RANGE.into());
     }
@@ -99,5 +151,9 @@ fn flushall(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
 
 /// RANDOMKEY → Bulk string: a random key, or nil when the database is empty.
 fn randomkey(ctx: &mut Ctx, _a: &[Bytes]) -> CmdResult {
-    Ok(ctx.shared.store.random_key(ctx.client.db, ctx.now).map_or(Reply::Nil, Reply::Bulk))
+    Ok(ctx
+        .shared
+        .store
+        .random_key(ctx.client.db, ctx.now)
+        .map_or(Reply::Nil, Reply::Bulk))
 }

@@ -16,15 +16,49 @@ use crate::store::Entry;
 
 /// The server family's rows.
 pub const COMMANDS: &[Command] = &[
-    Command { name: "info", arity: -1, flags: LOADING | STALE, acl: acl::DANGEROUS, keys: (0, 0, 0), handler: info, subcommands: &[] },
-    Command { name: "time", arity: 1, flags: LOADING | STALE | FAST, acl: 0, keys: (0, 0, 0), handler: time, subcommands: &[] },
-    Command { name: "shutdown", arity: -1, flags: ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY, acl: 0, keys: (0, 0, 0), handler: shutdown, subcommands: &[] },
-    Command { name: "debug", arity: -2, flags: ADMIN | NOSCRIPT | LOADING | STALE, acl: 0, keys: (0, 0, 0), handler: debug, subcommands: &[] },
+    Command {
+        name: "info",
+        arity: -1,
+        flags: LOADING | STALE,
+        acl: acl::DANGEROUS,
+        keys: (0, 0, 0),
+        handler: info,
+        subcommands: &[],
+    },
+    Command {
+        name: "time",
+        arity: 1,
+        flags: LOADING | STALE | FAST,
+        acl: 0,
+        keys: (0, 0, 0),
+        handler: time,
+        subcommands: &[],
+    },
+    Command {
+        name: "shutdown",
+        arity: -1,
+        flags: ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY,
+        acl: 0,
+        keys: (0, 0, 0),
+        handler: shutdown,
+        subcommands: &[],
+    },
+    Command {
+        name: "debug",
+        arity: -2,
+        flags: ADMIN | NOSCRIPT | LOADING | STALE,
+        acl: 0,
+        keys: (0, 0, 0),
+        handler: debug,
+        subcommands: &[],
+    },
 ];
 
 /// TIME → [unix seconds, microseconds] as bulk strings.
 fn time(_ctx: &mut Ctx, _a: &[Bytes]) -> CmdResult {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
     Ok(Reply::Array(vec![
         Reply::bulk_string(now.as_secs().to_string()),
         Reply::bulk_string(now.subsec_micros().to_string()),
@@ -77,7 +111,11 @@ fn human_bytes(n: u64) -> String {
 /// Resident set size of this process, in bytes.
 pub fn rss_bytes() -> u64 {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let pages: u64 = statm.split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
     // SAFETY: sysconf has no preconditions.
     let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(4096) as u64;
     pages * page
@@ -110,7 +148,19 @@ fn cpu_times() -> (f64, f64) {
 
 /// INFO [section [section ...]] → Verbatim string of `# Section` blocks.
 fn info(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
-    const DEFAULT: &[&str] = &["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "errorstats", "cluster", "keyspace"];
+    const DEFAULT: &[&str] = &[
+        "server",
+        "clients",
+        "memory",
+        "persistence",
+        "stats",
+        "replication",
+        "cpu",
+        "modules",
+        "errorstats",
+        "cluster",
+        "keyspace",
+    ];
     const ALL_EXTRA: &[&str] = &["commandstats", "latencystats"];
     let mut wanted: Vec<String> = Vec::new();
     if a.len() == 1 {
@@ -127,7 +177,21 @@ fn info(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
             _ => wanted.push(s),
         }
     }
-    let order = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "commandstats", "errorstats", "latencystats", "cluster", "keyspace"];
+    let order = [
+        "server",
+        "clients",
+        "memory",
+        "persistence",
+        "stats",
+        "replication",
+        "cpu",
+        "modules",
+        "commandstats",
+        "errorstats",
+        "latencystats",
+        "cluster",
+        "keyspace",
+    ];
     let mut out = String::new();
     for section in order.iter().filter(|s| wanted.iter().any(|w| w == *s)) {
         if !out.is_empty() {
@@ -237,7 +301,11 @@ fn info_section(ctx: &Ctx, section: &str, out: &mut String) {
                     continue;
                 }
                 let usec = entry.stats.usec.load(Relaxed);
-                let per = if calls > 0 { usec as f64 / calls as f64 } else { 0.0 };
+                let per = if calls > 0 {
+                    usec as f64 / calls as f64
+                } else {
+                    0.0
+                };
                 let _ = write!(
                     w,
                     "cmdstat_{}:calls={calls},usec={usec},usec_per_call={per:.2},rejected_calls={rejected},failed_calls={failed}\r\n",
@@ -309,7 +377,9 @@ fn debug(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
         ));
     }
     if is(sub, "sleep") && a.len() == 3 {
-        let secs = crate::numbers::parse_f64(&a[2]).unwrap_or(0.0).clamp(0.0, 3600.0);
+        let secs = crate::numbers::parse_f64(&a[2])
+            .unwrap_or(0.0)
+            .clamp(0.0, 3600.0);
         std::thread::sleep(std::time::Duration::from_secs_f64(secs));
         return Ok(Reply::Ok);
     }
@@ -322,11 +392,10 @@ fn debug(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
         let db = ctx.client.db;
         let now_clock = crate::store::lru_clock(ctx.now);
         let mut t = ctx.lock(&[&a[2]]);
-        let Some(entry) = t.peek_no_touch(db, &a[2]) else { return Err(e::NO_SUCH_KEY.into()) };
-        let enc = match entry.kind() {
-            crate::store::Kind::String => entry.string_encoding(),
-            _ => "hashtable",
+        let Some(entry) = t.peek_no_touch(db, &a[2]) else {
+            return Err(e::NO_SUCH_KEY.into());
         };
+        let enc = entry.encoding();
         let len = entry.as_str().map_or(0, <[u8]>::len);
         let lru = entry.lru();
         let text = format!(
@@ -341,10 +410,14 @@ fn debug(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
         return Ok(Reply::simple("OK"));
     }
     if is(sub, "populate") && (3..=5).contains(&a.len()) {
-        let count = crate::numbers::parse_i64(&a[2]).filter(|n| *n >= 0).ok_or(CmdError::from("ERR count is not a valid integer"))?;
+        let count = crate::numbers::parse_i64(&a[2])
+            .filter(|n| *n >= 0)
+            .ok_or(CmdError::from("ERR count is not a valid integer"))?;
         let prefix: &[u8] = if a.len() >= 4 { &a[3] } else { b"key" };
         let size = if a.len() == 5 {
-            crate::numbers::parse_i64(&a[4]).filter(|n| *n >= 0).ok_or(CmdError::from("ERR size is not a valid integer"))? as usize
+            crate::numbers::parse_i64(&a[4])
+                .filter(|n| *n >= 0)
+                .ok_or(CmdError::from("ERR size is not a valid integer"))? as usize
         } else {
             0
         };

@@ -18,6 +18,9 @@ use super::value::Object;
 const HAS_EXPIRE: u8 = 1;
 /// The string was modified in place (APPEND, SETRANGE): OBJECT ENCODING says `raw`.
 const RAW: u8 = 2;
+/// The string was stored without trying the integer encoding (INCRBYFLOAT's result):
+/// OBJECT ENCODING says `embstr` even for "3".
+const NO_INT: u8 = 4;
 
 /// Strings up to this length are stored inside `data`; longer ones in `obj`.
 const INLINE_MAX: usize = 64;
@@ -83,7 +86,11 @@ fn read_varint(b: &[u8]) -> (usize, usize) {
 impl Entry {
     fn build(key: &[u8], inline: &[u8], flags: u8, lru: u32, expire: Option<u64>) -> Box<[u8]> {
         let flags = (flags & !HAS_EXPIRE) | if expire.is_some() { HAS_EXPIRE } else { 0 };
-        let cap = 4 + if expire.is_some() { 8 } else { 0 } + varint_len(key.len()) + key.len() + inline.len();
+        let cap = 4
+            + if expire.is_some() { 8 } else { 0 }
+            + varint_len(key.len())
+            + key.len()
+            + inline.len();
         let mut v = Vec::with_capacity(cap);
         v.push(flags);
         v.extend_from_slice(&lru.to_le_bytes()[..3]);
@@ -99,7 +106,10 @@ impl Entry {
     /// A string entry.
     pub fn new_string(key: &[u8], value: &[u8], expire: Option<u64>, lru: u32) -> Entry {
         if value.len() <= INLINE_MAX {
-            Entry { data: Self::build(key, value, 0, lru, expire), obj: None }
+            Entry {
+                data: Self::build(key, value, 0, lru, expire),
+                obj: None,
+            }
         } else {
             Entry {
                 data: Self::build(key, &[], 0, lru, expire),
@@ -108,9 +118,19 @@ impl Entry {
         }
     }
 
+    /// A string entry that OBJECT ENCODING never reports as `int` (INCRBYFLOAT).
+    pub fn new_string_no_int(key: &[u8], value: &[u8], expire: Option<u64>, lru: u32) -> Entry {
+        let mut e = Entry::new_string(key, value, expire, lru);
+        e.data[0] |= NO_INT;
+        e
+    }
+
     /// An entry holding any object.
     pub fn new_object(key: &[u8], obj: Object, expire: Option<u64>, lru: u32) -> Entry {
-        Entry { data: Self::build(key, &[], 0, lru, expire), obj: Some(Box::new(obj)) }
+        Entry {
+            data: Self::build(key, &[], 0, lru, expire),
+            obj: Some(Box::new(obj)),
+        }
     }
 
     fn flags(&self) -> u8 {
@@ -209,7 +229,7 @@ impl Entry {
 
     /// Replaces the value with a string, keeping key, expiry and clock.
     pub fn set_string(&mut self, value: &[u8]) {
-        let flags = self.flags() & !RAW;
+        let flags = self.flags() & !(RAW | NO_INT);
         let expire = self.expire();
         if value.len() <= INLINE_MAX {
             self.data = Self::build(self.key(), value, flags, self.lru(), expire);
@@ -228,7 +248,13 @@ impl Entry {
     /// Replaces the value with an object, keeping key, expiry and clock.
     pub fn set_object(&mut self, obj: Object) {
         if self.obj.is_none() {
-            self.data = Self::build(self.key(), &[], self.flags() & !RAW, self.lru(), self.expire());
+            self.data = Self::build(
+                self.key(),
+                &[],
+                self.flags() & !RAW,
+                self.lru(),
+                self.expire(),
+            );
         }
         self.obj = Some(Box::new(obj));
     }
@@ -249,13 +275,21 @@ impl Entry {
         }
     }
 
+    /// The encoding OBJECT ENCODING reports, as Redis 7.0 names it.
+    pub fn encoding(&self) -> &'static str {
+        match self.obj.as_deref() {
+            None | Some(Object::Str(_)) => self.string_encoding(),
+            Some(o) => o.encoding(),
+        }
+    }
+
     /// The encoding OBJECT ENCODING reports for a string, as Redis 7.0 chooses it.
     pub fn string_encoding(&self) -> &'static str {
         let Some(v) = self.as_str() else { return "raw" };
         if self.flags() & RAW != 0 {
             return "raw";
         }
-        if v.len() <= 20 && crate::numbers::parse_i64(v).is_some() {
+        if self.flags() & NO_INT == 0 && v.len() <= 20 && crate::numbers::parse_i64(v).is_some() {
             "int"
         } else if v.len() <= 44 {
             "embstr"
@@ -267,7 +301,11 @@ impl Entry {
     /// A copy with another key (COPY, RENAME across shards, MOVE).
     pub fn clone_with_key(&self, key: &[u8]) -> Entry {
         let (_, e) = self.key_range();
-        let inline: &[u8] = if self.obj.is_none() { &self.data[e..] } else { &[] };
+        let inline: &[u8] = if self.obj.is_none() {
+            &self.data[e..]
+        } else {
+            &[]
+        };
         Entry {
             data: Self::build(key, inline, self.flags(), self.lru(), self.expire()),
             obj: self.obj.clone(),

@@ -82,7 +82,9 @@ impl Store {
     pub fn new(databases: usize, shards: usize) -> Store {
         let shards = shards.max(1).next_power_of_two();
         let dbs = (0..databases.max(1))
-            .map(|_| Db { shards: (0..shards).map(|_| Mutex::new(Shard::default())).collect() })
+            .map(|_| Db {
+                shards: (0..shards).map(|_| Mutex::new(Shard::default())).collect(),
+            })
             .collect();
         Store {
             dbs,
@@ -115,8 +117,10 @@ impl Store {
     /// view through which the command reads and writes them. `now` is the command's
     /// single notion of time (invariant 2).
     pub fn lock<'a>(&'a self, now: u64, keys: &[(usize, &[u8])]) -> Txn<'a> {
-        let mut wanted: SmallVec<[(usize, usize); 4]> =
-            keys.iter().map(|(db, k)| (*db, self.shard_of(self.hash(k)))).collect();
+        let mut wanted: SmallVec<[(usize, usize); 4]> = keys
+            .iter()
+            .map(|(db, k)| (*db, self.shard_of(self.hash(k))))
+            .collect();
         wanted.sort_unstable();
         wanted.dedup();
         let guards = wanted
@@ -124,7 +128,11 @@ impl Store {
             .filter(|(db, _)| *db < self.dbs.len())
             .map(|(db, shard)| (db, shard, self.dbs[db].shards[shard].lock()))
             .collect();
-        Txn { store: self, guards, now }
+        Txn {
+            store: self,
+            guards,
+            now,
+        }
     }
 
     /// Locks one shard by index (keyspace-wide walks: KEYS, SCAN, RANDOMKEY, DBSIZE).
@@ -134,12 +142,16 @@ impl Store {
 
     /// DBSIZE: keys in the database, including expired keys not yet reclaimed (as Redis).
     pub fn db_size(&self, db: usize) -> usize {
-        self.dbs.get(db).map_or(0, |d| d.shards.iter().map(|s| s.lock().dict.len()).sum())
+        self.dbs
+            .get(db)
+            .map_or(0, |d| d.shards.iter().map(|s| s.lock().dict.len()).sum())
     }
 
     /// (keys, keys with an expiry) of a database, for INFO keyspace.
     pub fn db_counts(&self, db: usize) -> (usize, usize) {
-        let Some(d) = self.dbs.get(db) else { return (0, 0) };
+        let Some(d) = self.dbs.get(db) else {
+            return (0, 0);
+        };
         d.shards.iter().fold((0, 0), |(k, e), s| {
             let s = s.lock();
             (k + s.dict.len(), e + s.expires)
@@ -149,7 +161,9 @@ impl Store {
     /// Removes every key of one database. The dictionaries are returned so the caller
     /// can free them on another thread (FLUSHDB ASYNC).
     pub fn flush_db(&self, db: usize) -> Vec<Dict> {
-        let Some(d) = self.dbs.get(db) else { return Vec::new() };
+        let Some(d) = self.dbs.get(db) else {
+            return Vec::new();
+        };
         d.shards
             .iter()
             .map(|s| {
@@ -178,7 +192,9 @@ impl Store {
     /// KEYS: every live key of a database matching `pattern`, one shard at a time.
     pub fn keys(&self, db: usize, pattern: &[u8], now: u64) -> Vec<Bytes> {
         let mut out = Vec::new();
-        let Some(d) = self.dbs.get(db) else { return out };
+        let Some(d) = self.dbs.get(db) else {
+            return out;
+        };
         let all = pattern == b"*";
         for s in d.shards.iter() {
             let s = s.lock();
@@ -204,7 +220,9 @@ impl Store {
         mut keep: impl FnMut(&Entry) -> bool,
     ) -> (u64, Vec<Bytes>) {
         let mut out = Vec::new();
-        let Some(d) = self.dbs.get(db) else { return (0, out) };
+        let Some(d) = self.dbs.get(db) else {
+            return (0, out);
+        };
         let bits = self.shard_mask.count_ones();
         let mut shard = (cursor as usize) & self.shard_mask;
         let mut bucket = cursor >> bits;
@@ -257,7 +275,10 @@ impl Store {
                 pick -= n;
             }
             let mut s = d.shards[idx].lock();
-            let found = s.dict.random(&mut rng).map(|e| (Bytes::copy_from_slice(e.key()), e.is_expired(now)));
+            let found = s
+                .dict
+                .random(&mut rng)
+                .map(|e| (Bytes::copy_from_slice(e.key()), e.is_expired(now)));
             match found {
                 Some((key, false)) => return Some(key),
                 Some((key, true)) => {
@@ -278,7 +299,11 @@ impl Store {
     /// One active expiry cycle: sweeps shards that hold keys with a TTL, removing the
     /// expired ones, until `budget` has elapsed or every such shard was advanced.
     /// Returns the keys removed, as (db, key), for propagation.
-    pub fn active_expire_cycle(&self, now: u64, budget: std::time::Duration) -> Vec<(usize, Vec<u8>)> {
+    pub fn active_expire_cycle(
+        &self,
+        now: u64,
+        budget: std::time::Duration,
+    ) -> Vec<(usize, Vec<u8>)> {
         let start = std::time::Instant::now();
         let mut removed = Vec::new();
         self.stats.expire_cycles.fetch_add(1, Ordering::Relaxed);
@@ -340,7 +365,9 @@ impl<'a> Txn<'a> {
     fn expire_if_needed(&mut self, db: usize, key: &[u8], hash: u64) -> bool {
         let now = self.now;
         let store = self.store;
-        let Some(shard) = self.shard(db, hash) else { return false };
+        let Some(shard) = self.shard(db, hash) else {
+            return false;
+        };
         let expired = matches!(shard.dict.get(key, hash), Some(e) if e.is_expired(now));
         if expired {
             if shard.dict.remove(key, hash, |k| store.hash(k)).is_some() {
@@ -355,7 +382,11 @@ impl<'a> Txn<'a> {
     pub fn get(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
         let stats = &self.store.stats;
         let e = self.peek(db, key);
-        let counter = if e.is_some() { &stats.keyspace_hits } else { &stats.keyspace_misses };
+        let counter = if e.is_some() {
+            &stats.keyspace_hits
+        } else {
+            &stats.keyspace_misses
+        };
         counter.fetch_add(1, Ordering::Relaxed);
         e
     }
@@ -389,7 +420,9 @@ impl<'a> Txn<'a> {
         let store = self.store;
         let key = entry.key().to_vec();
         let hash = store.hash(&key);
-        let Some(shard) = self.shard(db, hash) else { return };
+        let Some(shard) = self.shard(db, hash) else {
+            return;
+        };
         if let Some(old) = shard.dict.remove(&key, hash, |k| store.hash(k)) {
             if old.expire().is_some() {
                 shard.expires -= 1;
@@ -422,8 +455,12 @@ impl<'a> Txn<'a> {
         if self.expire_if_needed(db, key, hash) {
             return false;
         }
-        let Some(shard) = self.shard(db, hash) else { return false };
-        let Some(e) = shard.dict.get_mut(key, hash) else { return false };
+        let Some(shard) = self.shard(db, hash) else {
+            return false;
+        };
+        let Some(e) = shard.dict.get_mut(key, hash) else {
+            return false;
+        };
         let had = e.expire().is_some();
         e.set_expire(at);
         match (had, at.is_some()) {
