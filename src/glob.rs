@@ -161,7 +161,9 @@ mod tests {
 
     #[test]
     fn stars_and_questions() {
-        assert!(m("*", ""));
+        // Redis: a star needs the string loop to run, so "*" does not match "" (KEYS and
+        // SCAN special-case "*" before matching).
+        assert!(!m("*", ""));
         assert!(m("*", "anything"));
         assert!(m("oauth:*", "oauth:token:abc"));
         assert!(!m("oauth:*", "oauth"));
