@@ -170,19 +170,20 @@ fn pause(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
         4 if is(&a[3], "write") => true,
         _ => return Err(e::SYNTAX.into()),
     };
-    let mut p = ctx.shared.pause.lock();
+    let p = &ctx.shared.pause;
     let until = ctx.now.saturating_add(ms as u64);
-    // A longer pause is never shortened by a later shorter one, as in Redis.
-    if until > p.until || !writes_only {
-        p.until = p.until.max(until);
-        p.writes_only = writes_only && p.writes_only;
-    }
+    let active = p.until.load(Ordering::SeqCst) > ctx.now;
+    // An ALL pause wins over a WRITE pause; a pause is never shortened by a later one.
+    let writes_only = writes_only && (!active || p.writes_only.load(Ordering::SeqCst));
+    p.writes_only.store(writes_only, Ordering::SeqCst);
+    p.until.fetch_max(until, Ordering::SeqCst);
     Ok(Reply::Ok)
 }
 
 /// CLIENT UNPAUSE → OK.
 fn unpause(ctx: &mut Ctx, _a: &[Bytes]) -> CmdResult {
-    *ctx.shared.pause.lock() = Default::default();
+    ctx.shared.pause.until.store(0, Ordering::SeqCst);
+    ctx.shared.pause.writes_only.store(false, Ordering::SeqCst);
     Ok(Reply::Ok)
 }
 
@@ -410,5 +411,4 @@ fn kill_one(ctx: &mut Ctx, h: &ClientHandle) {
     } else {
         h.kill();
     }
-    let _ = Ordering::Relaxed;
 }

@@ -2,6 +2,7 @@
 //! (invariant 1): no commands, no store, no sockets.
 
 pub mod parser;
+pub mod reader;
 pub mod reply;
 
 pub use parser::{split_args, Args, Limits, ProtocolError, RequestParser};

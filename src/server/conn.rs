@@ -156,7 +156,7 @@ pub async fn serve(shared: Arc<Shared>, mut stream: TcpStream, addr: SocketAddr)
                     break 'conn;
                 }
             };
-            wait_if_paused(&shared).await;
+            wait_if_paused(&shared, &args).await;
             let mut ctx = Ctx {
                 shared: &shared,
                 client: &mut client,
@@ -235,14 +235,33 @@ async fn idle_sleep(timeout: u64, last: std::time::Instant) {
     tokio::time::sleep_until(deadline.into()).await;
 }
 
-/// Holds the client while CLIENT PAUSE is in effect.
-async fn wait_if_paused(shared: &Shared) {
+/// Holds the client while CLIENT PAUSE is in effect: every command under ALL, and
+/// commands that may write under WRITE (as Redis 7.0 decides from the command's flags).
+async fn wait_if_paused(shared: &Shared, args: &[bytes::Bytes]) {
     loop {
-        let until = shared.pause.lock().until;
+        let until = shared.pause.until.load(Relaxed);
+        if until == 0 {
+            return;
+        }
         let now = unix_ms();
         if until <= now {
             return;
         }
-        tokio::time::sleep(std::time::Duration::from_millis((until - now).min(100))).await;
+        if shared.pause.writes_only.load(Relaxed) && !may_write(args) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis((until - now).min(20))).await;
     }
+}
+
+/// Does this request name a command flagged `write` or `may_replicate`?
+fn may_write(args: &[bytes::Bytes]) -> bool {
+    use crate::commands::flags::{MAY_REPLICATE, WRITE};
+    let table = &*commands::TABLE;
+    let Some(idx) = args.first().and_then(|n| table.lookup(n)) else { return false };
+    let mut cmd = table.get(idx);
+    if let Some(sub) = args.get(1).and_then(|s| table.lookup_sub(idx, s)) {
+        cmd = table.get(sub);
+    }
+    cmd.cmd.flags & (WRITE | MAY_REPLICATE) != 0
 }

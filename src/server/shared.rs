@@ -40,13 +40,14 @@ impl ServerStats {
     }
 }
 
-/// CLIENT PAUSE state.
-#[derive(Debug, Default, Clone, Copy)]
+/// CLIENT PAUSE state, read by every connection before each command (atomics, so the
+/// common unpaused case costs one load).
+#[derive(Debug, Default)]
 pub struct Pause {
     /// Unix ms until which commands wait (0 = not paused).
-    pub until: u64,
+    pub until: AtomicU64,
     /// Only writes wait (`WRITE` mode).
-    pub writes_only: bool,
+    pub writes_only: AtomicBool,
 }
 
 /// Everything the connections share.
@@ -67,7 +68,7 @@ pub struct Shared {
     pub log: Logger,
     /// The port actually bound (INFO `tcp_port`).
     pub port: AtomicU64,
-    pub pause: Mutex<Pause>,
+    pub pause: Pause,
     shutdown_requested: AtomicBool,
     shutdown_tx: tokio::sync::watch::Sender<bool>,
     /// DEBUG SET-ACTIVE-EXPIRE: false stops the active expiry cycle.
@@ -119,7 +120,7 @@ impl Shared {
             run_id,
             log,
             port: AtomicU64::new(0),
-            pause: Mutex::new(Pause::default()),
+            pause: Pause::default(),
             shutdown_requested: AtomicBool::new(false),
             active_expire: AtomicBool::new(true),
             shutdown_tx,
