@@ -31,13 +31,7 @@ fn fold(b: u8, nocase: bool) -> u8 {
 /// Redis caps the nesting of `*` recursion at 1000 levels (CVE-2022-36021 fix in 7.0.9).
 const MAX_NESTING: usize = 1000;
 
-fn match_impl(
-    mut p: &[u8],
-    mut s: &[u8],
-    nocase: bool,
-    skip_longer: &mut bool,
-    nesting: usize,
-) -> bool {
+fn match_impl(mut p: &[u8], mut s: &[u8], nocase: bool, skip_longer: &mut bool, nesting: usize) -> bool {
     if nesting > MAX_NESTING {
         return false;
     }

@@ -122,16 +122,7 @@ pub fn long_double_add(current: Option<&[u8]>, incr: &[u8]) -> Result<Vec<u8>, L
     };
     // SAFETY: input slices are live for the call; `out` has `out.len()` writable bytes
     // and the C side never writes more than `cap` (snprintf bounds it).
-    let n = unsafe {
-        ferrokv_ld_add(
-            cp,
-            cl,
-            incr.as_ptr().cast(),
-            incr.len(),
-            out.as_mut_ptr().cast(),
-            out.len(),
-        )
-    };
+    let n = unsafe { ferrokv_ld_add(cp, cl, incr.as_ptr().cast(), incr.len(), out.as_mut_ptr().cast(), out.len()) };
     match n {
         -1 => Err(LongDoubleError::NotAFloat),
         -2 => Err(LongDoubleError::BadIncrement),
@@ -178,14 +169,8 @@ mod tests {
         assert_eq!(long_double_add(Some(b"10.5"), b"0.1").unwrap(), b"10.6");
         assert_eq!(long_double_add(None, b"3.0e3").unwrap(), b"3000");
         assert_eq!(long_double_add(Some(b"1"), b"-1").unwrap(), b"0");
-        assert_eq!(
-            long_double_add(Some(b"abc"), b"1"),
-            Err(LongDoubleError::NotAFloat)
-        );
-        assert_eq!(
-            long_double_add(Some(b"1"), b" 1"),
-            Err(LongDoubleError::BadIncrement)
-        );
+        assert_eq!(long_double_add(Some(b"abc"), b"1"), Err(LongDoubleError::NotAFloat));
+        assert_eq!(long_double_add(Some(b"1"), b" 1"), Err(LongDoubleError::BadIncrement));
     }
 
     #[test]

@@ -70,14 +70,9 @@ fn compat_replay() {
         let intact = replay(&server, recording, &mut gaps, &mut failures);
         if !intact && !server_answers(&server) {
             // Each further recording would only wait out its read timeout.
-            let skipped: Vec<&str> = recordings[index + 1..]
-                .iter()
-                .map(|r| r.name.as_str())
-                .collect();
-            failures.push(format!(
-                "ferrokv no longer answers PING on a new connection; skipped: {}",
-                skipped.join(", ")
-            ));
+            let skipped: Vec<&str> = recordings[index + 1..].iter().map(|r| r.name.as_str()).collect();
+            failures
+                .push(format!("ferrokv no longer answers PING on a new connection; skipped: {}", skipped.join(", ")));
             break;
         }
     }
@@ -94,11 +89,7 @@ fn compat_replay() {
     }
 
     if !failures.is_empty() {
-        panic!(
-            "{} compatibility failure(s) against redis-server 7.0.15:\n\n{}",
-            failures.len(),
-            failures.join("\n\n")
-        );
+        panic!("{} compatibility failure(s) against redis-server 7.0.15:\n\n{}", failures.len(), failures.join("\n\n"));
     }
 }
 
@@ -130,9 +121,7 @@ fn load_recordings(failures: &mut Vec<String>) -> Vec<Recording> {
             let name = format!("{family}.{protocol}");
             let path = dir.join(format!("recordings/{name}.txt"));
             let Ok(text) = fs::read_to_string(&path) else {
-                failures.push(format!(
-                    "tests/compat/recordings/{name}.txt is missing; run tests/compat/record.py"
-                ));
+                failures.push(format!("tests/compat/recordings/{name}.txt is missing; run tests/compat/record.py"));
                 continue;
             };
             let parsed = match parse_recording(&text) {
@@ -142,8 +131,7 @@ fn load_recordings(failures: &mut Vec<String>) -> Vec<Recording> {
                     continue;
                 }
             };
-            let same_lines = parsed.len() == steps.len()
-                && parsed.iter().zip(&steps).all(|((t, _), (_, s))| t == s);
+            let same_lines = parsed.len() == steps.len() && parsed.iter().zip(&steps).all(|((t, _), (_, s))| t == s);
             if !same_lines {
                 failures.push(format!(
                     "tests/compat/recordings/{name}.txt does not match scripts/{family}.txt \
@@ -154,18 +142,9 @@ fn load_recordings(failures: &mut Vec<String>) -> Vec<Recording> {
             let entries = parsed
                 .into_iter()
                 .zip(&steps)
-                .map(|((text, expected), &(script_line, _))| Entry {
-                    text,
-                    expected,
-                    script_line,
-                })
+                .map(|((text, expected), &(script_line, _))| Entry { text, expected, script_line })
                 .collect();
-            recordings.push(Recording {
-                name,
-                family: family.clone(),
-                protocol,
-                entries,
-            });
+            recordings.push(Recording { name, family: family.clone(), protocol, entries });
         }
     }
     recordings
@@ -179,9 +158,7 @@ fn parse_recording(text: &str) -> Result<Vec<(String, Option<String>)>, String> 
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let command = line
-            .strip_prefix("> ")
-            .ok_or_else(|| format!("line {}: expected '> '", i + 1))?;
+        let command = line.strip_prefix("> ").ok_or_else(|| format!("line {}: expected '> '", i + 1))?;
         let directive = command.split(' ').next().unwrap_or_default();
         if directive == "@sleep" || directive == "@noreply" {
             entries.push((command.to_string(), None));
@@ -197,10 +174,7 @@ fn parse_recording(text: &str) -> Result<Vec<(String, Option<String>)>, String> 
 }
 
 /// gaps.txt, keyed by (recording name, command line).
-fn load_gaps(
-    recordings: &[Recording],
-    failures: &mut Vec<String>,
-) -> BTreeMap<(String, String), Vec<Gap>> {
+fn load_gaps(recordings: &[Recording], failures: &mut Vec<String>) -> BTreeMap<(String, String), Vec<Gap>> {
     let text = fs::read_to_string(compat_dir().join("gaps.txt")).unwrap_or_default();
     let mut gaps: BTreeMap<(String, String), Vec<Gap>> = BTreeMap::new();
     for (i, line) in text.lines().enumerate() {
@@ -214,33 +188,23 @@ fn load_gaps(
             continue;
         };
         if !why.starts_with("FIXME(compat):") {
-            failures.push(format!(
-                "{where_}: the third column must start with FIXME(compat):"
-            ));
+            failures.push(format!("{where_}: the third column must start with FIXME(compat):"));
             continue;
         }
         let Some((name, command)) = head.split_once(':') else {
-            failures.push(format!(
-                "{where_}: expected <family>.<protocol>:<command line>"
-            ));
+            failures.push(format!("{where_}: expected <family>.<protocol>:<command line>"));
             continue;
         };
-        let known = recordings
-            .iter()
-            .any(|r| r.name == name && r.entries.iter().any(|e| e.text == command));
+        let known = recordings.iter().any(|r| r.name == name && r.entries.iter().any(|e| e.text == command));
         if !known {
-            failures.push(format!(
-                "{where_}: no command `{command}` in recording {name}"
-            ));
+            failures.push(format!("{where_}: no command `{command}` in recording {name}"));
             continue;
         }
-        gaps.entry((name.to_string(), command.to_string()))
-            .or_default()
-            .push(Gap {
-                reply: reply.to_string(),
-                gaps_line: i + 1,
-                seen: false,
-            });
+        gaps.entry((name.to_string(), command.to_string())).or_default().push(Gap {
+            reply: reply.to_string(),
+            gaps_line: i + 1,
+            seen: false,
+        });
     }
     gaps
 }
@@ -257,18 +221,12 @@ fn replay(
     let mut conn = match open_session(server, recording.protocol) {
         Ok(conn) => conn,
         Err(e) => {
-            failures.push(format!(
-                "{name}: could not open a {} session: {e}",
-                recording.protocol
-            ));
+            failures.push(format!("{name}: could not open a {} session: {e}", recording.protocol));
             return false;
         }
     };
     for (index, entry) in recording.entries.iter().enumerate() {
-        let location = format!(
-            "tests/compat/scripts/{}.txt:{} ({name})",
-            recording.family, entry.script_line
-        );
+        let location = format!("tests/compat/scripts/{}.txt:{} ({name})", recording.family, entry.script_line);
         let got = match run_step(&mut conn, &entry.text) {
             Ok(Some(reply)) => escape(&reply),
             Ok(None) => continue,
@@ -287,22 +245,12 @@ fn replay(
             continue;
         }
         let key = (name.clone(), entry.text.clone());
-        if let Some(gap) = gaps
-            .get_mut(&key)
-            .and_then(|listed| listed.iter_mut().find(|gap| gap.reply == got))
-        {
+        if let Some(gap) = gaps.get_mut(&key).and_then(|listed| listed.iter_mut().find(|gap| gap.reply == got)) {
             gap.seen = true;
             continue;
         }
-        let mut message = format!(
-            "{location}: {}\n  expected: {expected}\n  got:      {got}",
-            entry.text
-        );
-        let _ = write!(
-            message,
-            "\n  gaps.txt: {name}:{}\t{got}\tFIXME(compat): <why>",
-            entry.text
-        );
+        let mut message = format!("{location}: {}\n  expected: {expected}\n  got:      {got}", entry.text);
+        let _ = write!(message, "\n  gaps.txt: {name}:{}\t{got}\tFIXME(compat): <why>", entry.text);
         failures.push(message);
     }
     true
@@ -321,18 +269,12 @@ fn open_session(server: &TestServer, protocol: &str) -> std::io::Result<RawConne
     if protocol == "resp3" {
         let reply = conn.call(&["HELLO", "3"])?;
         if !reply.starts_with(b"%") {
-            return Err(std::io::Error::other(format!(
-                "HELLO 3 replied {}",
-                escape(&reply)
-            )));
+            return Err(std::io::Error::other(format!("HELLO 3 replied {}", escape(&reply))));
         }
     }
     let reply = conn.call(&["FLUSHALL"])?;
     if reply != b"+OK\r\n" {
-        return Err(std::io::Error::other(format!(
-            "FLUSHALL replied {}",
-            escape(&reply)
-        )));
+        return Err(std::io::Error::other(format!("FLUSHALL replied {}", escape(&reply))));
     }
     Ok(conn)
 }
@@ -345,9 +287,7 @@ fn run_step(conn: &mut RawConnection, text: &str) -> std::io::Result<Option<Vec<
         None => ("", text),
     };
     if directive == "@sleep" {
-        let ms: u64 = command
-            .parse()
-            .map_err(|_| std::io::Error::other("@sleep takes milliseconds"))?;
+        let ms: u64 = command.parse().map_err(|_| std::io::Error::other("@sleep takes milliseconds"))?;
         thread::sleep(Duration::from_millis(ms));
         return Ok(None);
     }
@@ -389,11 +329,7 @@ fn split_args(line: &[u8]) -> Result<Vec<Vec<u8>>, String> {
             let c = at(p);
             let end = p >= line.len();
             if in_dq {
-                if c == b'\\'
-                    && at(p + 1) == b'x'
-                    && hex(at(p + 2)).is_some()
-                    && hex(at(p + 3)).is_some()
-                {
+                if c == b'\\' && at(p + 1) == b'x' && hex(at(p + 2)).is_some() && hex(at(p + 3)).is_some() {
                     let value = hex(at(p + 2)).unwrap_or(0) * 16 + hex(at(p + 3)).unwrap_or(0);
                     current.push(value as u8);
                     p += 3;
@@ -459,23 +395,13 @@ struct Node<'a> {
 impl<'a> Node<'a> {
     /// Parses one reply that `RawConnection::read_reply` already validated.
     fn parse(data: &'a [u8], pos: &mut usize) -> Node<'a> {
-        let line_end = data[*pos..]
-            .windows(2)
-            .position(|w| w == b"\r\n")
-            .map_or(data.len(), |i| *pos + i + 2);
+        let line_end = data[*pos..].windows(2).position(|w| w == b"\r\n").map_or(data.len(), |i| *pos + i + 2);
         let head = &data[*pos..line_end];
         *pos = line_end;
         let len = || -> i64 {
-            std::str::from_utf8(&head[1..head.len().saturating_sub(2)])
-                .ok()
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(-1)
+            std::str::from_utf8(&head[1..head.len().saturating_sub(2)]).ok().and_then(|s| s.parse().ok()).unwrap_or(-1)
         };
-        let mut node = Node {
-            head,
-            body: &[],
-            children: None,
-        };
+        let mut node = Node { head, body: &[], children: None };
         match head.first() {
             Some(b'$' | b'!' | b'=') if len() >= 0 => {
                 let end = (*pos + len() as usize + 2).min(data.len());
@@ -543,10 +469,7 @@ fn mask_id(reply: &[u8]) -> Vec<u8> {
         out.extend_from_slice(&rest[..i + KEY.len()]);
         rest = &rest[i + KEY.len()..];
         let sign = usize::from(rest.first() == Some(&b'-'));
-        let digits = rest[sign..]
-            .iter()
-            .take_while(|b| b.is_ascii_digit())
-            .count();
+        let digits = rest[sign..].iter().take_while(|b| b.is_ascii_digit()).count();
         if digits > 0 && rest[sign + digits..].starts_with(b"\r\n") {
             out.extend_from_slice(b"<ID>");
             rest = &rest[sign + digits..];
@@ -566,10 +489,7 @@ fn split_args_follows_sdssplitargs() {
         split(r#"X "\x00\xff\r\n\t\b\a\\\"\q" 'it\'s'"#),
         Ok(owned(&[b"X", b"\x00\xff\r\n\t\x08\x07\\\"q", b"it's"]))
     );
-    assert_eq!(
-        split(r#"X a"b c"d"#),
-        Err("closing quote must be followed by a space".into())
-    );
+    assert_eq!(split(r#"X a"b c"d"#), Err("closing quote must be followed by a space".into()));
     assert_eq!(split(r#"X ab"c d" e"#), Ok(owned(&[b"X", b"abc d", b"e"])));
     assert_eq!(split(r#"X "abc"#), Err("unbalanced double quotes".into()));
     assert_eq!(split("X 'abc"), Err("unbalanced single quotes".into()));
@@ -580,16 +500,10 @@ fn split_args_follows_sdssplitargs() {
 #[test]
 fn sort_and_mask_normalize_like_record_py() {
     let scan = b"*2\r\n$1\r\n0\r\n*3\r\n$1\r\nb\r\n$2\r\naa\r\n$1\r\na\r\n";
-    assert_eq!(
-        sort_scalar_arrays(scan),
-        b"*2\r\n$1\r\n0\r\n*3\r\n$1\r\na\r\n$1\r\nb\r\n$2\r\naa\r\n".to_vec()
-    );
+    assert_eq!(sort_scalar_arrays(scan), b"*2\r\n$1\r\n0\r\n*3\r\n$1\r\na\r\n$1\r\nb\r\n$2\r\naa\r\n".to_vec());
     let map = b"%2\r\n$1\r\nz\r\n:1\r\n$1\r\na\r\n:2\r\n";
     assert_eq!(sort_scalar_arrays(map), map.to_vec());
     let hello = b"%2\r\n$2\r\nid\r\n:42\r\n$4\r\nmode\r\n$2\r\nid\r\n";
-    assert_eq!(
-        mask_id(hello),
-        b"%2\r\n$2\r\nid\r\n:<ID>\r\n$4\r\nmode\r\n$2\r\nid\r\n".to_vec()
-    );
+    assert_eq!(mask_id(hello), b"%2\r\n$2\r\nid\r\n:<ID>\r\n$4\r\nmode\r\n$2\r\nid\r\n".to_vec());
     assert_eq!(escape(b"a\\\r\n\x00\x7f~"), "a\\\\\\r\\n\\x00\\x7f~");
 }

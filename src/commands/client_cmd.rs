@@ -14,15 +14,7 @@ use crate::protocol::Reply;
 use crate::server::client::{ClientHandle, ReplyMode};
 
 const fn sub(name: &'static str, arity: i32, flags: u32, handler: super::Handler) -> Command {
-    Command {
-        name,
-        arity,
-        flags,
-        acl: acl::CONNECTION,
-        keys: (0, 0, 0),
-        handler,
-        subcommands: &[],
-    }
+    Command { name, arity, flags, acl: acl::CONNECTION, keys: (0, 0, 0), handler, subcommands: &[] }
 }
 
 const ADMIN_SUB: u32 = ADMIN | NOSCRIPT | LOADING | STALE;
@@ -81,11 +73,7 @@ fn getredir(_ctx: &mut Ctx, _a: &[Bytes]) -> CmdResult {
 /// CLIENT SETNAME name → OK. An empty name clears it.
 fn setname(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     validate_client_name(&a[2])?;
-    ctx.client.name = if a[2].is_empty() {
-        None
-    } else {
-        Some(a[2].clone())
-    };
+    ctx.client.name = if a[2].is_empty() { None } else { Some(a[2].clone()) };
     Ok(Reply::Ok)
 }
 
@@ -94,15 +82,9 @@ fn setinfo(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     let value = &a[3];
     if value.iter().any(|c| !(b'!'..=b'~').contains(c)) {
         let attr = String::from_utf8_lossy(&a[2]).to_lowercase();
-        return Err(e::custom(format!(
-            "ERR {attr} cannot contain spaces, newlines or special characters."
-        )));
+        return Err(e::custom(format!("ERR {attr} cannot contain spaces, newlines or special characters.")));
     }
-    let v = if value.is_empty() {
-        None
-    } else {
-        Some(value.clone())
-    };
+    let v = if value.is_empty() { None } else { Some(value.clone()) };
     if is(&a[2], "lib-name") {
         ctx.client.lib_name = v;
     } else if is(&a[2], "lib-ver") {
@@ -203,11 +185,7 @@ fn unblock(_ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
 /// One CLIENT LIST line for `h`, with Redis 7.0's fields in Redis's order.
 pub fn client_line(h: &ClientHandle, own_id: u64, current_cmd: Option<&str>) -> String {
     let m = h.meta.lock().clone();
-    let name = m
-        .name
-        .as_ref()
-        .map(|n| String::from_utf8_lossy(n).into_owned())
-        .unwrap_or_default();
+    let name = m.name.as_ref().map(|n| String::from_utf8_lossy(n).into_owned()).unwrap_or_default();
     let age = h.created.elapsed().as_secs();
     let idle = m.last_interaction.elapsed().as_secs();
     let mut flags = String::new();
@@ -220,11 +198,7 @@ pub fn client_line(h: &ClientHandle, own_id: u64, current_cmd: Option<&str>) -> 
     if flags.is_empty() {
         flags.push('N');
     }
-    let cmd = if h.id == own_id {
-        current_cmd.unwrap_or(&m.last_cmd).to_string()
-    } else {
-        m.last_cmd.clone()
-    };
+    let cmd = if h.id == own_id { current_cmd.unwrap_or(&m.last_cmd).to_string() } else { m.last_cmd.clone() };
     let qbuf = if h.id == own_id { 26 } else { m.qbuf };
     let tot_mem = 20_000 + m.qbuf + m.qbuf_free + m.omem;
     format!(
@@ -288,8 +262,7 @@ fn list(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     } else if a.len() > 3 && is(&a[2], "id") {
         let mut v = Vec::new();
         for arg in &a[3..] {
-            let n = crate::numbers::parse_i64(arg)
-                .ok_or_else(|| CmdError::from("ERR Invalid client ID"))?;
+            let n = crate::numbers::parse_i64(arg).ok_or_else(|| CmdError::from("ERR Invalid client ID"))?;
             v.push(n as u64);
         }
         ids = Some(v);
@@ -301,10 +274,7 @@ fn list(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     if type_filter_normal {
         let clients = ctx.shared.clients.list();
         let selected: Vec<_> = match &ids {
-            Some(ids) => ids
-                .iter()
-                .filter_map(|id| clients.iter().find(|c| c.id == *id))
-                .collect(),
+            Some(ids) => ids.iter().filter_map(|id| clients.iter().find(|c| c.id == *id)).collect(),
             None => clients.iter().collect(),
         };
         for h in selected {
@@ -321,10 +291,7 @@ fn kill(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     let clients = ctx.shared.clients.list();
     if a.len() == 3 {
         let target = &a[2];
-        let Some(h) = clients
-            .iter()
-            .find(|c| c.addr.to_string().as_bytes() == &target[..])
-        else {
+        let Some(h) = clients.iter().find(|c| c.addr.to_string().as_bytes() == &target[..]) else {
             return Err(e::NO_SUCH_CLIENT.into());
         };
         kill_one(ctx, h);
@@ -344,17 +311,11 @@ fn kill(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
         let (opt, val) = (&a[i], &a[i + 1]);
         if is(opt, "id") {
             let n = crate::numbers::parse_i64(val).filter(|n| *n >= 1);
-            id = Some(
-                n.ok_or_else(|| CmdError::from("ERR client-id should be greater than 0"))? as u64,
-            );
+            id = Some(n.ok_or_else(|| CmdError::from("ERR client-id should be greater than 0"))? as u64);
         } else if is(opt, "type") {
             normal_type = Some(if is(val, "normal") {
                 true
-            } else if is(val, "master")
-                || is(val, "replica")
-                || is(val, "slave")
-                || is(val, "pubsub")
-            {
+            } else if is(val, "master") || is(val, "replica") || is(val, "slave") || is(val, "pubsub") {
                 false
             } else {
                 let mut text = b"ERR Unknown client type '".to_vec();

@@ -8,15 +8,7 @@ use super::{CmdResult, Command, Ctx};
 use crate::protocol::Reply;
 
 const fn sub(name: &'static str, arity: i32, flags: u32, handler: super::Handler) -> Command {
-    Command {
-        name,
-        arity,
-        flags,
-        acl: 0,
-        keys: (0, 0, 0),
-        handler,
-        subcommands: &[],
-    }
+    Command { name, arity, flags, acl: 0, keys: (0, 0, 0), handler, subcommands: &[] }
 }
 
 /// CONFIG's row and its subcommands.
@@ -30,12 +22,7 @@ pub const COMMANDS: &[Command] = &[Command {
     subcommands: &[
         sub("get", -3, ADMIN | NOSCRIPT | LOADING | STALE, get),
         sub("help", 2, LOADING | STALE, help),
-        sub(
-            "resetstat",
-            2,
-            ADMIN | NOSCRIPT | LOADING | STALE,
-            resetstat,
-        ),
+        sub("resetstat", 2, ADMIN | NOSCRIPT | LOADING | STALE, resetstat),
         sub("rewrite", 2, ADMIN | NOSCRIPT | LOADING | STALE, rewrite),
         sub("set", -4, ADMIN | NOSCRIPT | LOADING | STALE, set),
     ],
@@ -49,12 +36,7 @@ fn container(_ctx: &mut Ctx, _a: &[Bytes]) -> CmdResult {
 fn get(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     let patterns: Vec<&[u8]> = a[2..].iter().map(|p| &p[..]).collect();
     let pairs = ctx.config.get(&patterns);
-    Ok(Reply::Map(
-        pairs
-            .into_iter()
-            .map(|(k, v)| (Reply::bulk_string(k), Reply::bulk_string(v)))
-            .collect(),
-    ))
+    Ok(Reply::Map(pairs.into_iter().map(|(k, v)| (Reply::bulk_string(k), Reply::bulk_string(v))).collect()))
 }
 
 /// CONFIG SET parameter value [parameter value ...] → OK; all or nothing.

@@ -12,45 +12,17 @@ use super::{acl, CmdResult, Command, Ctx};
 use crate::protocol::Reply;
 
 const fn row(name: &'static str, arity: i32, flags: u32, handler: super::Handler) -> Command {
-    Command {
-        name,
-        arity,
-        flags,
-        acl: acl::CONNECTION,
-        keys: (0, 0, 0),
-        handler,
-        subcommands: &[],
-    }
+    Command { name, arity, flags, acl: acl::CONNECTION, keys: (0, 0, 0), handler, subcommands: &[] }
 }
 
 /// The connection family's rows.
 pub const COMMANDS: &[Command] = &[
-    row(
-        "auth",
-        -2,
-        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY,
-        auth,
-    ),
-    row(
-        "hello",
-        -1,
-        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY,
-        hello,
-    ),
+    row("auth", -2, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY, auth),
+    row("hello", -1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY, hello),
     row("ping", -1, FAST, ping),
     row("echo", 2, FAST, echo),
-    row(
-        "quit",
-        -1,
-        ALLOW_BUSY | NOSCRIPT | LOADING | STALE | FAST | NO_AUTH,
-        quit,
-    ),
-    row(
-        "reset",
-        1,
-        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY,
-        reset,
-    ),
+    row("quit", -1, ALLOW_BUSY | NOSCRIPT | LOADING | STALE | FAST | NO_AUTH, quit),
+    row("reset", 1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY, reset),
 ];
 
 /// Compares secrets without an early exit, so timing does not reveal a prefix.
@@ -100,9 +72,8 @@ fn auth(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
 fn hello(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     let mut ver = 0;
     if a.len() >= 2 {
-        ver = crate::numbers::parse_i64(&a[1]).ok_or_else(|| {
-            CmdError::from("ERR Protocol version is not an integer or out of range")
-        })?;
+        ver = crate::numbers::parse_i64(&a[1])
+            .ok_or_else(|| CmdError::from("ERR Protocol version is not an integer or out of range"))?;
         if !(2..=3).contains(&ver) {
             return Err(e::NOPROTO.into());
         }
@@ -144,14 +115,8 @@ fn hello(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     }
     Ok(Reply::Map(vec![
         (Reply::bulk_static("server"), Reply::bulk_static("redis")),
-        (
-            Reply::bulk_static("version"),
-            Reply::bulk_static(crate::REDIS_VERSION),
-        ),
-        (
-            Reply::bulk_static("proto"),
-            Reply::Int(i64::from(ctx.client.resp)),
-        ),
+        (Reply::bulk_static("version"), Reply::bulk_static(crate::REDIS_VERSION)),
+        (Reply::bulk_static("proto"), Reply::Int(i64::from(ctx.client.resp))),
         (Reply::bulk_static("id"), Reply::Int(ctx.client.id as i64)),
         (Reply::bulk_static("mode"), Reply::bulk_static("standalone")),
         (Reply::bulk_static("role"), Reply::bulk_static("master")),

@@ -46,8 +46,7 @@ pub const GT_LT: &str = "ERR GT and LT options at the same time are not compatib
 pub const TIMEOUT_NEGATIVE: &str = "ERR timeout is negative";
 pub const TIMEOUT_NOT_FLOAT: &str = "ERR timeout is not a float or out of range";
 pub const DEBUG_DISABLED: &str = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.";
-pub const CLIENT_NAME_SPACES: &str =
-    "ERR Client names cannot contain spaces, newlines or special characters.";
+pub const CLIENT_NAME_SPACES: &str = "ERR Client names cannot contain spaces, newlines or special characters.";
 pub const NO_SUCH_CLIENT: &str = "ERR No such client";
 pub const NO_ACL_USER: &str = "ERR no such user";
 
@@ -93,9 +92,7 @@ pub fn unknown_subcommand(container: &[u8], sub: &[u8]) -> CmdError {
 
 /// `ERR wrong number of arguments for '<fullname>' command`
 pub fn wrong_arity(fullname: &str) -> CmdError {
-    CmdError::from(format!(
-        "ERR wrong number of arguments for '{fullname}' command"
-    ))
+    CmdError::from(format!("ERR wrong number of arguments for '{fullname}' command"))
 }
 
 /// Texts built by callers (CONFIG, CLIENT, ...), sanitized of newlines.

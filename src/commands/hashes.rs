@@ -10,15 +10,7 @@ use crate::protocol::Reply;
 use crate::store::{Entry, Object};
 
 const fn row(name: &'static str, arity: i32, flags: u32, handler: super::Handler) -> Command {
-    Command {
-        name,
-        arity,
-        flags,
-        acl: acl::HASH,
-        keys: (1, 1, 1),
-        handler,
-        subcommands: &[],
-    }
+    Command { name, arity, flags, acl: acl::HASH, keys: (1, 1, 1), handler, subcommands: &[] }
 }
 
 /// The hash family's rows.
@@ -46,13 +38,7 @@ fn hset(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     };
     let added = a[2..]
         .chunks(2)
-        .filter(|p| {
-            h.insert(
-                p[0].to_vec().into_boxed_slice(),
-                p[1].to_vec().into_boxed_slice(),
-            )
-            .is_none()
-        })
+        .filter(|p| h.insert(p[0].to_vec().into_boxed_slice(), p[1].to_vec().into_boxed_slice()).is_none())
         .count();
     drop(t);
     ctx.dirty(((a.len() - 2) / 2) as u64);
@@ -61,11 +47,7 @@ fn hset(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
 
 type Hash = std::collections::HashMap<Box<[u8]>, Box<[u8]>, crate::store::value::FieldHasher>;
 
-fn with_hash<R>(
-    ctx: &mut Ctx,
-    key: &[u8],
-    f: impl FnOnce(&Hash) -> R,
-) -> Result<Option<R>, CmdError> {
+fn with_hash<R>(ctx: &mut Ctx, key: &[u8], f: impl FnOnce(&Hash) -> R) -> Result<Option<R>, CmdError> {
     let db = ctx.client.db;
     let mut t = ctx.lock(&[key]);
     match t.get(db, key) {
@@ -79,28 +61,18 @@ fn with_hash<R>(
 
 /// HGET key field → Bulk string: the value, or nil.
 fn hget(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
-    Ok(
-        with_hash(ctx, &a[1], |h| h.get(&a[2][..]).map(|v| Reply::bulk(v)))?
-            .flatten()
-            .unwrap_or(Reply::Nil),
-    )
+    Ok(with_hash(ctx, &a[1], |h| h.get(&a[2][..]).map(|v| Reply::bulk(v)))?.flatten().unwrap_or(Reply::Nil))
 }
 
 /// HGETALL key → Map of fields to values.
 fn hgetall(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
-    let pairs = with_hash(ctx, &a[1], |h| {
-        h.iter()
-            .map(|(k, v)| (Reply::bulk(k), Reply::bulk(v)))
-            .collect()
-    })?;
+    let pairs = with_hash(ctx, &a[1], |h| h.iter().map(|(k, v)| (Reply::bulk(k), Reply::bulk(v))).collect())?;
     Ok(Reply::Map(pairs.unwrap_or_default()))
 }
 
 /// HLEN key → Integer: the number of fields.
 fn hlen(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
-    Ok(Reply::Int(
-        with_hash(ctx, &a[1], |h| h.len() as i64)?.unwrap_or(0),
-    ))
+    Ok(Reply::Int(with_hash(ctx, &a[1], |h| h.len() as i64)?.unwrap_or(0)))
 }
 
 /// HDEL key field [field ...] → Integer: fields removed. An emptied hash is deleted.

@@ -11,22 +11,8 @@ use super::table::TableEntry;
 use super::{acl, meta, CmdResult, Command, Ctx, TABLE};
 use crate::protocol::Reply;
 
-const fn sub(
-    name: &'static str,
-    arity: i32,
-    flags: u32,
-    keys: (i32, i32, i32),
-    handler: super::Handler,
-) -> Command {
-    Command {
-        name,
-        arity,
-        flags,
-        acl: acl::CONNECTION,
-        keys,
-        handler,
-        subcommands: &[],
-    }
+const fn sub(name: &'static str, arity: i32, flags: u32, keys: (i32, i32, i32), handler: super::Handler) -> Command {
+    Command { name, arity, flags, acl: acl::CONNECTION, keys, handler, subcommands: &[] }
 }
 
 /// COMMAND's row and its subcommands.
@@ -78,22 +64,13 @@ fn categories(cmd: &Command) -> u32 {
 fn info_entry(idx: usize) -> Reply {
     let entry: &TableEntry = TABLE.get(idx);
     let cmd = entry.cmd;
-    let flags = super::flags::NAMES
-        .iter()
-        .filter(|(bit, _)| cmd.flags & bit != 0)
-        .map(|(_, n)| Reply::simple(n))
-        .collect();
+    let flags =
+        super::flags::NAMES.iter().filter(|(bit, _)| cmd.flags & bit != 0).map(|(_, n)| Reply::simple(n)).collect();
     let cats = categories(cmd);
-    let cats = acl::NAMES
-        .iter()
-        .filter(|(bit, _)| cats & bit != 0)
-        .map(|(_, n)| Reply::simple(n))
-        .collect();
-    let subs = TABLE
-        .subcommands_of(idx)
-        .into_iter()
-        .map(info_entry)
-        .collect();
+    let cats = acl::NAMES.iter().filter(|(bit, _)| cats & bit != 0).map(|(_, n)| Reply::simple(n)).collect();
+    let subs: Vec<Reply> = TABLE.subcommands_of(idx).into_iter().map(info_entry).collect();
+    // Redis sends an empty set for a command without subcommands, an array otherwise.
+    let subs = if subs.is_empty() { Reply::Set(subs) } else { Reply::Array(subs) };
     Reply::Array(vec![
         Reply::bulk_string(entry.fullname.clone()),
         Reply::Int(i64::from(cmd.arity)),
@@ -104,7 +81,7 @@ fn info_entry(idx: usize) -> Reply {
         Reply::Set(cats),
         meta::tips(&entry.fullname),
         meta::key_specs(&entry.fullname),
-        Reply::Array(subs),
+        subs,
     ])
 }
 
@@ -123,40 +100,54 @@ fn info(_ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     if a.len() == 2 {
         return Ok(Reply::Array(TABLE.top_level().map(info_entry).collect()));
     }
-    Ok(Reply::Array(
-        a[2..]
-            .iter()
-            .map(|name| lookup_full(name).map_or(Reply::Nil, info_entry))
-            .collect(),
-    ))
+    Ok(Reply::Array(a[2..].iter().map(|name| lookup_full(name).map_or(Reply::Nil, info_entry)).collect()))
 }
 
 /// A command by name, or a subcommand by `container|sub`.
 fn lookup_full(name: &[u8]) -> Option<usize> {
     match name.iter().position(|c| *c == b'|') {
-        Some(p) => TABLE
-            .lookup(&name[..p])
-            .and_then(|parent| TABLE.lookup_sub(parent, &name[p + 1..])),
+        Some(p) => TABLE.lookup(&name[..p]).and_then(|parent| TABLE.lookup_sub(parent, &name[p + 1..])),
         None => TABLE.lookup(name),
     }
 }
 
 /// COMMAND DOCS [command-name ...] → Map of name to documentation.
 fn docs(_ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
-    let names: Vec<usize> = if a.len() == 2 {
-        TABLE.top_level().collect()
-    } else {
-        a[2..].iter().filter_map(|n| lookup_full(n)).collect()
-    };
+    let names: Vec<usize> =
+        if a.len() == 2 { TABLE.top_level().collect() } else { a[2..].iter().filter_map(|n| lookup_full(n)).collect() };
     Ok(Reply::Map(
         names
             .into_iter()
             .filter_map(|idx| {
                 let entry = TABLE.get(idx);
-                meta::docs(&entry.fullname).map(|d| (Reply::bulk_string(entry.fullname.clone()), d))
+                meta::docs(&entry.fullname)
+                    .map(|d| (Reply::bulk_string(entry.fullname.clone()), only_implemented(idx, d)))
             })
             .collect(),
     ))
+}
+
+/// Drops the subcommands we do not implement from a container's recorded docs.
+fn only_implemented(idx: usize, docs: Reply) -> Reply {
+    let Reply::Map(fields) = docs else { return docs };
+    Reply::Map(
+        fields
+            .into_iter()
+            .map(|(k, v)| match (&k, v) {
+                (Reply::Bulk(name), Reply::Map(subs)) if &name[..] == b"subcommands" => {
+                    let kept = subs
+                        .into_iter()
+                        .filter(|(sub, _)| match sub {
+                            Reply::Bulk(full) => lookup_full(full).is_some_and(|i| TABLE.get(i).parent == Some(idx)),
+                            _ => false,
+                        })
+                        .collect();
+                    (k, Reply::Map(kept))
+                }
+                (_, v) => (k, v),
+            })
+            .collect(),
+    )
 }
 
 /// COMMAND LIST [FILTERBY MODULE name|ACLCAT cat|PATTERN pattern] → Array of names.
@@ -176,14 +167,10 @@ fn list(_ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
                 names.clear();
             } else if is(kind, "aclcat") {
                 let wanted = String::from_utf8_lossy(value).to_lowercase();
-                let bit = acl::NAMES
-                    .iter()
-                    .find(|(_, n)| n[1..] == wanted)
-                    .map(|(b, _)| *b);
+                let bit = acl::NAMES.iter().find(|(_, n)| n[1..] == wanted).map(|(b, _)| *b);
                 names.retain(|n| {
                     bit.is_some_and(|b| {
-                        lookup_full(n.as_bytes())
-                            .is_some_and(|i| categories(TABLE.get(i).cmd) & b != 0)
+                        lookup_full(n.as_bytes()).is_some_and(|i| categories(TABLE.get(i).cmd) & b != 0)
                     })
                 });
             } else {
@@ -192,9 +179,7 @@ fn list(_ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
         }
         _ => return Err(e::SYNTAX.into()),
     }
-    Ok(Reply::Array(
-        names.into_iter().map(Reply::bulk_string).collect(),
-    ))
+    Ok(Reply::Array(names.into_iter().map(Reply::bulk_string).collect()))
 }
 
 /// COMMAND GETKEYS command [arg ...] → Array of the key arguments.
@@ -204,9 +189,7 @@ fn getkeys(_ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
         return Err("ERR Invalid command specified".into());
     };
     if !TABLE.get(idx).cmd.subcommands.is_empty() && args.len() >= 2 {
-        idx = TABLE
-            .lookup_sub(idx, &args[1])
-            .ok_or(CmdError::from("ERR Invalid command specified"))?;
+        idx = TABLE.lookup_sub(idx, &args[1]).ok_or(CmdError::from("ERR Invalid command specified"))?;
     }
     let cmd = TABLE.get(idx).cmd;
     let n = args.len() as i64;
@@ -218,11 +201,7 @@ fn getkeys(_ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     if keys.is_empty() {
         return Err("ERR The command has no key arguments".into());
     }
-    Ok(Reply::Array(
-        keys.into_iter()
-            .map(|i| Reply::Bulk(args[i].clone()))
-            .collect(),
-    ))
+    Ok(Reply::Array(keys.into_iter().map(|i| Reply::Bulk(args[i].clone())).collect()))
 }
 
 /// Key argument positions from the row's (first, last, step).

@@ -12,40 +12,12 @@ use super::flags::*;
 use super::{acl, CmdResult, Command, Ctx};
 use crate::protocol::Reply;
 
-const fn row(
-    name: &'static str,
-    arity: i32,
-    flags: u32,
-    keys: (i32, i32, i32),
-    handler: super::Handler,
-) -> Command {
-    Command {
-        name,
-        arity,
-        flags,
-        acl: acl::KEYSPACE,
-        keys,
-        handler,
-        subcommands: &[],
-    }
+const fn row(name: &'static str, arity: i32, flags: u32, keys: (i32, i32, i32), handler: super::Handler) -> Command {
+    Command { name, arity, flags, acl: acl::KEYSPACE, keys, handler, subcommands: &[] }
 }
 
-const fn sub(
-    name: &'static str,
-    arity: i32,
-    flags: u32,
-    keys: (i32, i32, i32),
-    handler: super::Handler,
-) -> Command {
-    Command {
-        name,
-        arity,
-        flags,
-        acl: acl::KEYSPACE,
-        keys,
-        handler,
-        subcommands: &[],
-    }
+const fn sub(name: &'static str, arity: i32, flags: u32, keys: (i32, i32, i32), handler: super::Handler) -> Command {
+    Command { name, arity, flags, acl: acl::KEYSPACE, keys, handler, subcommands: &[] }
 }
 
 /// The key family's rows.
@@ -103,9 +75,7 @@ fn exists(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     let db = ctx.client.db;
     let keys: Vec<&[u8]> = a[1..].iter().map(|k| &k[..]).collect();
     let mut t = ctx.lock(&keys);
-    Ok(Reply::Int(
-        keys.iter().filter(|k| t.get(db, k).is_some()).count() as i64,
-    ))
+    Ok(Reply::Int(keys.iter().filter(|k| t.get(db, k).is_some()).count() as i64))
 }
 
 /// TOUCH key [key ...] → Integer: how many exist; updates their access time.
@@ -113,9 +83,7 @@ fn touch(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     let db = ctx.client.db;
     let keys: Vec<&[u8]> = a[1..].iter().map(|k| &k[..]).collect();
     let mut t = ctx.lock(&keys);
-    Ok(Reply::Int(
-        keys.iter().filter(|k| t.peek(db, k).is_some()).count() as i64,
-    ))
+    Ok(Reply::Int(keys.iter().filter(|k| t.peek(db, k).is_some()).count() as i64))
 }
 
 /// TYPE key → Simple string: string, list, set, hash, or none.
@@ -128,11 +96,7 @@ fn type_(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
 
 /// KEYS pattern → Array of the matching keys.
 fn keys(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
-    Ok(Reply::bulks(ctx.shared.store.keys(
-        ctx.client.db,
-        &a[1],
-        ctx.now,
-    )))
+    Ok(Reply::bulks(ctx.shared.store.keys(ctx.client.db, &a[1], ctx.now)))
 }
 
 /// The cursor as Redis reads it: strtoul over the whole argument (so "" is 0 and "-1"
@@ -181,18 +145,11 @@ fn scan(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
         }
         i += 2;
     }
-    let (next, keys) = ctx
-        .shared
-        .store
-        .scan(ctx.client.db, cursor, count, ctx.now, |entry| {
-            pattern.is_none_or(|p| crate::glob::glob_match(p, entry.key(), false))
-                && type_filter
-                    .is_none_or(|t| t.eq_ignore_ascii_case(entry.kind().name().as_bytes()))
-        });
-    Ok(Reply::Array(vec![
-        Reply::bulk_string(next.to_string()),
-        Reply::bulks(keys),
-    ]))
+    let (next, keys) = ctx.shared.store.scan(ctx.client.db, cursor, count, ctx.now, |entry| {
+        pattern.is_none_or(|p| crate::glob::glob_match(p, entry.key(), false))
+            && type_filter.is_none_or(|t| t.eq_ignore_ascii_case(entry.kind().name().as_bytes()))
+    });
+    Ok(Reply::Array(vec![Reply::bulk_string(next.to_string()), Reply::bulks(keys)]))
 }
 
 fn rename_generic(ctx: &mut Ctx, a: &[Bytes], nx: bool) -> CmdResult {
@@ -231,10 +188,7 @@ fn renamenx(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
 fn db_arg(ctx: &Ctx, arg: &[u8]) -> Result<usize, CmdError> {
     let n = int(arg)?;
     let n = i32::try_from(n).map_err(|_| CmdError::from(e::NOT_INTEGER))?;
-    usize::try_from(n)
-        .ok()
-        .filter(|n| *n < ctx.shared.store.databases())
-        .ok_or_else(|| e::DB_INDEX_OUT_OF_RANGE.into())
+    usize::try_from(n).ok().filter(|n| *n < ctx.shared.store.databases()).ok_or_else(|| e::DB_INDEX_OUT_OF_RANGE.into())
 }
 
 /// COPY source destination [DB destination-db] [REPLACE] → Integer: 1 if copied.
@@ -257,10 +211,7 @@ fn copy(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     if src_db == dst_db && a[1] == a[2] {
         return Err(e::SAME_OBJECT.into());
     }
-    let mut t = ctx
-        .shared
-        .store
-        .lock(ctx.now, &[(src_db, &a[1]), (dst_db, &a[2])]);
+    let mut t = ctx.shared.store.lock(ctx.now, &[(src_db, &a[1]), (dst_db, &a[2])]);
     let Some(copy) = t.get(src_db, &a[1]).map(|e| e.clone_with_key(&a[2])) else {
         return Ok(Reply::Int(0));
     };
@@ -280,10 +231,7 @@ fn move_(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     if src_db == dst_db {
         return Err(e::SAME_OBJECT.into());
     }
-    let mut t = ctx
-        .shared
-        .store
-        .lock(ctx.now, &[(src_db, &a[1]), (dst_db, &a[1])]);
+    let mut t = ctx.shared.store.lock(ctx.now, &[(src_db, &a[1]), (dst_db, &a[1])]);
     if !t.exists(src_db, &a[1]) || t.exists(dst_db, &a[1]) {
         return Ok(Reply::Int(0));
     }
@@ -387,9 +335,7 @@ fn ttl_generic(ctx: &mut Ctx, key: &[u8], f: impl Fn(u64, u64) -> i64) -> CmdRes
 
 /// TTL key → Integer: seconds left (rounded), -1 without expiry, -2 if missing.
 fn ttl(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
-    ttl_generic(ctx, &a[1], |at, now| {
-        (at.saturating_sub(now) as i64 + 500) / 1000
-    })
+    ttl_generic(ctx, &a[1], |at, now| (at.saturating_sub(now) as i64 + 500) / 1000)
 }
 
 /// PTTL key → Integer: milliseconds left, -1 without expiry, -2 if missing.
@@ -458,11 +404,7 @@ fn object_idletime(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
         return Ok(Reply::Nil);
     };
     let then = entry.lru();
-    let idle = if now_clock >= then {
-        now_clock - then
-    } else {
-        now_clock + (0x00ff_ffff - then)
-    };
+    let idle = if now_clock >= then { now_clock - then } else { now_clock + (0x00ff_ffff - then) };
     Ok(Reply::Int(i64::from(idle)))
 }
 
@@ -475,10 +417,7 @@ fn object_refcount(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     };
     // Redis shares the objects for 0..9999 (OBJ_SHARED_INTEGERS) and reports INT_MAX.
     let shared = entry.string_encoding() == "int"
-        && entry
-            .as_str()
-            .and_then(crate::numbers::parse_i64)
-            .is_some_and(|n| (0..10000).contains(&n));
+        && entry.as_str().and_then(crate::numbers::parse_i64).is_some_and(|n| (0..10000).contains(&n));
     Ok(Reply::Int(if shared { i64::from(i32::MAX) } else { 1 }))
 }
 
@@ -489,9 +428,5 @@ fn object_help(_ctx: &mut Ctx, _a: &[Bytes]) -> CmdResult {
 
 /// A HELP text as Redis sends it: one simple string per line.
 pub fn help_reply(text: &str) -> Reply {
-    Reply::Array(
-        text.lines()
-            .map(|l| Reply::Simple(Bytes::copy_from_slice(l.as_bytes())))
-            .collect(),
-    )
+    Reply::Array(text.lines().map(|l| Reply::Simple(Bytes::copy_from_slice(l.as_bytes()))).collect())
 }

@@ -68,9 +68,7 @@ pub const COMMANDS: &[Command] = &[
 
 /// A 32-bit integer argument, with a command-specific error for non-integers.
 fn int32(arg: &[u8], err: &'static str) -> Result<i64, CmdError> {
-    crate::numbers::parse_i64(arg)
-        .filter(|n| i32::try_from(*n).is_ok())
-        .ok_or_else(|| err.into())
+    crate::numbers::parse_i64(arg).filter(|n| i32::try_from(*n).is_ok()).ok_or_else(|| err.into())
 }
 
 /// SELECT index → OK.
@@ -151,9 +149,5 @@ fn flushall(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
 
 /// RANDOMKEY → Bulk string: a random key, or nil when the database is empty.
 fn randomkey(ctx: &mut Ctx, _a: &[Bytes]) -> CmdResult {
-    Ok(ctx
-        .shared
-        .store
-        .random_key(ctx.client.db, ctx.now)
-        .map_or(Reply::Nil, Reply::Bulk))
+    Ok(ctx.shared.store.random_key(ctx.client.db, ctx.now).map_or(Reply::Nil, Reply::Bulk))
 }

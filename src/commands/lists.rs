@@ -13,15 +13,7 @@ use crate::protocol::Reply;
 use crate::store::{Entry, Object};
 
 const fn row(name: &'static str, arity: i32, flags: u32, handler: super::Handler) -> Command {
-    Command {
-        name,
-        arity,
-        flags,
-        acl: acl::LIST,
-        keys: (1, 1, 1),
-        handler,
-        subcommands: &[],
-    }
+    Command { name, arity, flags, acl: acl::LIST, keys: (1, 1, 1), handler, subcommands: &[] }
 }
 
 /// The list family's rows.
@@ -37,10 +29,7 @@ fn push(ctx: &mut Ctx, a: &[Bytes], left: bool) -> CmdResult {
     let lru = crate::store::lru_clock(ctx.now);
     let mut t = ctx.lock(&[&a[1]]);
     if t.peek(db, &a[1]).is_none() {
-        t.insert(
-            db,
-            Entry::new_object(&a[1], Object::List(VecDeque::new()), None, lru),
-        );
+        t.insert(db, Entry::new_object(&a[1], Object::List(VecDeque::new()), None, lru));
     }
     let Some(Object::List(list)) = t.peek(db, &a[1]).and_then(|e| e.object_mut()) else {
         return Err(e::WRONGTYPE.into());
@@ -70,11 +59,7 @@ fn rpush(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
 }
 
 /// The list at `key`: Ok(None) if missing, WRONGTYPE if another type.
-fn with_list<R>(
-    ctx: &mut Ctx,
-    key: &[u8],
-    f: impl FnOnce(&VecDeque<Box<[u8]>>) -> R,
-) -> Result<Option<R>, CmdError> {
+fn with_list<R>(ctx: &mut Ctx, key: &[u8], f: impl FnOnce(&VecDeque<Box<[u8]>>) -> R) -> Result<Option<R>, CmdError> {
     let db = ctx.client.db;
     let mut t = ctx.lock(&[key]);
     match t.get(db, key) {
@@ -88,9 +73,7 @@ fn with_list<R>(
 
 /// LLEN key → Integer: the length, 0 if missing.
 fn llen(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
-    Ok(Reply::Int(
-        with_list(ctx, &a[1], |l| l.len() as i64)?.unwrap_or(0),
-    ))
+    Ok(Reply::Int(with_list(ctx, &a[1], |l| l.len() as i64)?.unwrap_or(0)))
 }
 
 /// LRANGE key start stop → Array of the elements in the inclusive range.
@@ -98,22 +81,12 @@ fn lrange(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     let (start, stop) = (int(&a[2])?, int(&a[3])?);
     let items = with_list(ctx, &a[1], |l| {
         let len = l.len() as i64;
-        let s = if start < 0 {
-            (len + start).max(0)
-        } else {
-            start
-        };
-        let e = if stop < 0 {
-            len + stop
-        } else {
-            stop.min(len - 1)
-        };
+        let s = if start < 0 { (len + start).max(0) } else { start };
+        let e = if stop < 0 { len + stop } else { stop.min(len - 1) };
         if s > e || s >= len {
             return Vec::new();
         }
-        l.range(s as usize..=e as usize)
-            .map(|v| Reply::bulk(v))
-            .collect()
+        l.range(s as usize..=e as usize).map(|v| Reply::bulk(v)).collect()
     })?;
     Ok(Reply::Array(items.unwrap_or_default()))
 }

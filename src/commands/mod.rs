@@ -152,17 +152,13 @@ impl Ctx<'_> {
     /// Locks the shards of `keys` in the client's current database.
     pub fn lock(&self, keys: &[&[u8]]) -> crate::store::Txn<'_> {
         let db = self.client.db;
-        let pairs: smallvec::SmallVec<[(usize, &[u8]); 4]> =
-            keys.iter().map(|k| (db, *k)).collect();
+        let pairs: smallvec::SmallVec<[(usize, &[u8]); 4]> = keys.iter().map(|k| (db, *k)).collect();
         self.shared.store.lock(self.now, &pairs)
     }
 
     /// Counts one change to the dataset (save points, INFO `rdb_changes_since_last_save`).
     pub fn dirty(&self, n: u64) {
-        self.shared
-            .stats
-            .dirty
-            .fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+        self.shared.stats.dirty.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
     }
 }
 
@@ -176,9 +172,7 @@ pub fn dispatch(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     };
     let Some(mut idx) = table.lookup(name) else {
         ctx.shared.stats.rejected_calls.fetch_add(1, Relaxed);
-        ctx.shared
-            .stats
-            .record_error(&errors::unknown_command(args).0);
+        ctx.shared.stats.record_error(&errors::unknown_command(args).0);
         return Reply::Error(errors::unknown_command(args).0);
     };
     // Container commands (CLIENT, CONFIG, ...) resolve their subcommand.
@@ -201,10 +195,7 @@ pub fn dispatch(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         let e = errors::wrong_arity(&entry.fullname);
         return reject(ctx, e);
     }
-    if !ctx.client.authenticated
-        && ctx.config.requirepass.is_some()
-        && entry.cmd.flags & flags::NO_AUTH == 0
-    {
+    if !ctx.client.authenticated && ctx.config.requirepass.is_some() && entry.cmd.flags & flags::NO_AUTH == 0 {
         return reject(ctx, CmdError::from(errors::NOAUTH));
     }
 

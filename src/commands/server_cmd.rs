@@ -56,9 +56,7 @@ pub const COMMANDS: &[Command] = &[
 
 /// TIME → [unix seconds, microseconds] as bulk strings.
 fn time(_ctx: &mut Ctx, _a: &[Bytes]) -> CmdResult {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     Ok(Reply::Array(vec![
         Reply::bulk_string(now.as_secs().to_string()),
         Reply::bulk_string(now.subsec_micros().to_string()),
@@ -111,11 +109,7 @@ fn human_bytes(n: u64) -> String {
 /// Resident set size of this process, in bytes.
 pub fn rss_bytes() -> u64 {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let pages: u64 = statm
-        .split_whitespace()
-        .nth(1)
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(0);
+    let pages: u64 = statm.split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
     // SAFETY: sysconf has no preconditions.
     let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(4096) as u64;
     pages * page
@@ -301,11 +295,7 @@ fn info_section(ctx: &Ctx, section: &str, out: &mut String) {
                     continue;
                 }
                 let usec = entry.stats.usec.load(Relaxed);
-                let per = if calls > 0 {
-                    usec as f64 / calls as f64
-                } else {
-                    0.0
-                };
+                let per = if calls > 0 { usec as f64 / calls as f64 } else { 0.0 };
                 let _ = write!(
                     w,
                     "cmdstat_{}:calls={calls},usec={usec},usec_per_call={per:.2},rejected_calls={rejected},failed_calls={failed}\r\n",
@@ -377,9 +367,7 @@ fn debug(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
         ));
     }
     if is(sub, "sleep") && a.len() == 3 {
-        let secs = crate::numbers::parse_f64(&a[2])
-            .unwrap_or(0.0)
-            .clamp(0.0, 3600.0);
+        let secs = crate::numbers::parse_f64(&a[2]).unwrap_or(0.0).clamp(0.0, 3600.0);
         std::thread::sleep(std::time::Duration::from_secs_f64(secs));
         return Ok(Reply::Ok);
     }

@@ -10,15 +10,7 @@ use crate::protocol::Reply;
 use crate::store::{Entry, Object};
 
 const fn row(name: &'static str, arity: i32, flags: u32, handler: super::Handler) -> Command {
-    Command {
-        name,
-        arity,
-        flags,
-        acl: acl::SET,
-        keys: (1, 1, 1),
-        handler,
-        subcommands: &[],
-    }
+    Command { name, arity, flags, acl: acl::SET, keys: (1, 1, 1), handler, subcommands: &[] }
 }
 
 /// The set family's rows.
@@ -41,10 +33,7 @@ fn sadd(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     let Some(Object::Set(set)) = t.peek(db, &a[1]).and_then(|e| e.object_mut()) else {
         return Err(e::WRONGTYPE.into());
     };
-    let added = a[2..]
-        .iter()
-        .filter(|m| set.insert(m.to_vec().into_boxed_slice()))
-        .count();
+    let added = a[2..].iter().filter(|m| set.insert(m.to_vec().into_boxed_slice())).count();
     drop(t);
     ctx.dirty(added as u64);
     Ok(Reply::Int(added as i64))
@@ -93,14 +82,10 @@ fn smembers(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
 
 /// SISMEMBER key member → Integer: 1 if a member.
 fn sismember(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
-    Ok(Reply::Int(
-        with_set(ctx, &a[1], |s| i64::from(s.contains(&a[2][..])))?.unwrap_or(0),
-    ))
+    Ok(Reply::Int(with_set(ctx, &a[1], |s| i64::from(s.contains(&a[2][..])))?.unwrap_or(0)))
 }
 
 /// SCARD key → Integer: the number of members.
 fn scard(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
-    Ok(Reply::Int(
-        with_set(ctx, &a[1], |s| s.len() as i64)?.unwrap_or(0),
-    ))
+    Ok(Reply::Int(with_set(ctx, &a[1], |s| s.len() as i64)?.unwrap_or(0)))
 }

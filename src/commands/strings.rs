@@ -13,22 +13,8 @@ use super::{acl, CmdResult, Command, Ctx};
 use crate::protocol::Reply;
 use crate::store::{Entry, Kind, Txn};
 
-const fn row(
-    name: &'static str,
-    arity: i32,
-    flags: u32,
-    keys: (i32, i32, i32),
-    handler: super::Handler,
-) -> Command {
-    Command {
-        name,
-        arity,
-        flags,
-        acl: acl::STRING,
-        keys,
-        handler,
-        subcommands: &[],
-    }
+const fn row(name: &'static str, arity: i32, flags: u32, keys: (i32, i32, i32), handler: super::Handler) -> Command {
+    Command { name, arity, flags, acl: acl::STRING, keys, handler, subcommands: &[] }
 }
 
 /// The string family's rows.
@@ -48,13 +34,7 @@ pub const COMMANDS: &[Command] = &[
     row("decr", 2, WRITE | DENYOOM | FAST, (1, 1, 1), decr),
     row("incrby", 3, WRITE | DENYOOM | FAST, (1, 1, 1), incrby),
     row("decrby", 3, WRITE | DENYOOM | FAST, (1, 1, 1), decrby),
-    row(
-        "incrbyfloat",
-        3,
-        WRITE | DENYOOM | FAST,
-        (1, 1, 1),
-        incrbyfloat,
-    ),
+    row("incrbyfloat", 3, WRITE | DENYOOM | FAST, (1, 1, 1), incrbyfloat),
     row("append", 3, WRITE | DENYOOM | FAST, (1, 1, 1), append),
     row("strlen", 2, READONLY | FAST, (1, 1, 1), strlen),
     row("getrange", 4, READONLY, (1, 1, 1), getrange),
@@ -67,10 +47,7 @@ pub const COMMANDS: &[Command] = &[
 fn read_str<'t>(t: &'t mut Txn, db: usize, key: &[u8]) -> Result<Option<&'t [u8]>, CmdError> {
     match t.get(db, key) {
         None => Ok(None),
-        Some(entry) => entry
-            .as_str()
-            .map(Some)
-            .ok_or_else(|| CmdError::from(e::WRONGTYPE)),
+        Some(entry) => entry.as_str().map(Some).ok_or_else(|| CmdError::from(e::WRONGTYPE)),
     }
 }
 
@@ -115,18 +92,13 @@ fn parse_set_options(a: &[Bytes], start: usize, for_set: bool) -> Result<SetOpti
             o.keepttl = true;
         } else if !for_set && is(opt, "persist") && o.expire.is_none() && !o.keepttl {
             o.persist = true;
-        } else if let Some((secs, abs)) = [
-            ("ex", (true, false)),
-            ("px", (false, false)),
-            ("exat", (true, true)),
-            ("pxat", (false, true)),
-        ]
-        .iter()
-        .find(|(n, _)| is(opt, n))
-        .map(|(_, k)| *k)
+        } else if let Some((secs, abs)) =
+            [("ex", (true, false)), ("px", (false, false)), ("exat", (true, true)), ("pxat", (false, true))]
+                .iter()
+                .find(|(n, _)| is(opt, n))
+                .map(|(_, k)| *k)
         {
-            let compatible =
-                !o.keepttl && !o.persist && kind(&o).is_none_or(|k| k == (secs, abs)) && has_next;
+            let compatible = !o.keepttl && !o.persist && kind(&o).is_none_or(|k| k == (secs, abs)) && has_next;
             if !compatible {
                 return Err(e::SYNTAX.into());
             }
@@ -141,13 +113,7 @@ fn parse_set_options(a: &[Bytes], start: usize, for_set: bool) -> Result<SetOpti
 }
 
 /// Turns an EX/PX/EXAT/PXAT argument into absolute unix ms, with Redis's checks.
-fn expire_at(
-    now: u64,
-    secs: bool,
-    abs: bool,
-    arg: &[u8],
-    invalid: &'static str,
-) -> Result<u64, CmdError> {
+fn expire_at(now: u64, secs: bool, abs: bool, arg: &[u8], invalid: &'static str) -> Result<u64, CmdError> {
     let mut ms = int(arg)?;
     if ms <= 0 || (secs && ms > i64::MAX / 1000) {
         return Err(invalid.into());
@@ -165,15 +131,7 @@ fn expire_at(
 }
 
 /// Stores a string, keeping or replacing the TTL.
-fn store_string(
-    t: &mut Txn,
-    db: usize,
-    key: &[u8],
-    value: &[u8],
-    expire: Option<u64>,
-    keepttl: bool,
-    lru: u32,
-) {
+fn store_string(t: &mut Txn, db: usize, key: &[u8], value: &[u8], expire: Option<u64>, keepttl: bool, lru: u32) {
     if keepttl {
         if let Some(entry) = t.peek(db, key) {
             if entry.kind() == Kind::String || entry.object().is_some() {
@@ -190,9 +148,7 @@ fn store_string(
 fn set(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     let o = parse_set_options(a, 3, true)?;
     let expire = match &o.expire {
-        Some((secs, abs, arg)) => {
-            Some(expire_at(ctx.now, *secs, *abs, arg, e::INVALID_EXPIRE_SET)?)
-        }
+        Some((secs, abs, arg)) => Some(expire_at(ctx.now, *secs, *abs, arg, e::INVALID_EXPIRE_SET)?),
         None => None,
     };
     set_generic(ctx, &a[1], &a[2], expire, o.nx, o.xx, o.get, o.keepttl)
@@ -212,31 +168,15 @@ fn set_generic(
     let db = ctx.client.db;
     let lru = crate::store::lru_clock(ctx.now);
     let mut t = ctx.lock(&[key]);
-    let old = if get {
-        read_str(&mut t, db, key)?.map(Reply::bulk)
-    } else {
-        None
-    };
-    let found = if get {
-        old.is_some()
-    } else {
-        t.exists(db, key)
-    };
+    let old = if get { read_str(&mut t, db, key)?.map(Reply::bulk) } else { None };
+    let found = if get { old.is_some() } else { t.exists(db, key) };
     if (nx && found) || (xx && !found) {
-        return Ok(if get {
-            old.unwrap_or(Reply::Nil)
-        } else {
-            Reply::Nil
-        });
+        return Ok(if get { old.unwrap_or(Reply::Nil) } else { Reply::Nil });
     }
     store_string(&mut t, db, key, value, expire, keepttl, lru);
     drop(t);
     ctx.dirty(1);
-    Ok(if get {
-        old.unwrap_or(Reply::Nil)
-    } else {
-        Reply::Ok
-    })
+    Ok(if get { old.unwrap_or(Reply::Nil) } else { Reply::Ok })
 }
 
 /// SETNX key value → Integer: 1 if set, 0 if the key existed.
@@ -369,15 +309,7 @@ fn incr_by(ctx: &mut Ctx, key: &[u8], by: i64) -> CmdResult {
         }
     };
     let next = current.checked_add(by).ok_or(CmdError::from(e::OVERFLOW))?;
-    t.insert(
-        db,
-        Entry::new_string(
-            key,
-            itoa::Buffer::new().format(next).as_bytes(),
-            expire,
-            lru,
-        ),
-    );
+    t.insert(db, Entry::new_string(key, itoa::Buffer::new().format(next).as_bytes(), expire, lru));
     drop(t);
     ctx.dirty(1);
     Ok(Reply::Int(next))
@@ -416,10 +348,7 @@ fn incrbyfloat(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     let mut t = ctx.lock(&[&a[1]]);
     let (current, expire) = match t.peek(db, &a[1]) {
         None => (None, None),
-        Some(entry) => (
-            Some(entry.as_str().ok_or(CmdError::from(e::WRONGTYPE))?.to_vec()),
-            entry.expire(),
-        ),
+        Some(entry) => (Some(entry.as_str().ok_or(CmdError::from(e::WRONGTYPE))?.to_vec()), entry.expire()),
     };
     let next = long_double_add(current.as_deref(), &a[2]).map_err(|err| match err {
         LongDoubleError::NanOrInfinity => CmdError::from(e::INCR_NAN_INF),
@@ -452,10 +381,7 @@ fn append(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
         }
         Some(entry) => {
             let s = entry.string_mut().ok_or(CmdError::from(e::WRONGTYPE))?;
-            if (s.len() as u64)
-                .checked_add(a[2].len() as u64)
-                .is_none_or(|t| t > max)
-            {
+            if (s.len() as u64).checked_add(a[2].len() as u64).is_none_or(|t| t > max) {
                 return Err(e::STRING_TOO_LONG.into());
             }
             s.extend_from_slice(&a[2]);
@@ -471,9 +397,7 @@ fn append(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
 fn strlen(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     let db = ctx.client.db;
     let mut t = ctx.lock(&[&a[1]]);
-    Ok(Reply::Int(
-        read_str(&mut t, db, &a[1])?.map_or(0, |v| v.len() as i64),
-    ))
+    Ok(Reply::Int(read_str(&mut t, db, &a[1])?.map_or(0, |v| v.len() as i64)))
 }
 
 /// GETRANGE key start end → Bulk string: the substring (inclusive, negative from the end).

@@ -75,10 +75,7 @@ pub static TABLE: LazyLock<CommandTable> = LazyLock::new(|| {
 
 impl CommandTable {
     fn build(families: &[&'static [Command]]) -> CommandTable {
-        let mut t = CommandTable {
-            entries: Vec::new(),
-            by_name: HashMap::new(),
-        };
+        let mut t = CommandTable { entries: Vec::new(), by_name: HashMap::new() };
         for family in families {
             for cmd in family.iter() {
                 let idx = t.entries.len();
@@ -99,9 +96,7 @@ impl CommandTable {
                         stats: CmdStats::default(),
                         subs: HashMap::new(),
                     });
-                    t.entries[idx]
-                        .subs
-                        .insert(sub.name.as_bytes().to_vec(), sidx);
+                    t.entries[idx].subs.insert(sub.name.as_bytes().to_vec(), sidx);
                 }
             }
         }
@@ -123,11 +118,7 @@ impl CommandTable {
 
     /// The index of a subcommand of the container at `parent`.
     pub fn lookup_sub(&self, parent: usize, name: &[u8]) -> Option<usize> {
-        self.entries
-            .get(parent)?
-            .subs
-            .get(&name.to_ascii_lowercase())
-            .copied()
+        self.entries.get(parent)?.subs.get(&name.to_ascii_lowercase()).copied()
     }
 
     /// The entry at `idx`.
@@ -137,11 +128,7 @@ impl CommandTable {
 
     /// Every top-level command's index, in table order.
     pub fn top_level(&self) -> impl Iterator<Item = usize> + '_ {
-        self.entries
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| e.parent.is_none())
-            .map(|(i, _)| i)
+        self.entries.iter().enumerate().filter(|(_, e)| e.parent.is_none()).map(|(i, _)| i)
     }
 
     /// Every entry (commands and subcommands).

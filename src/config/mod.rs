@@ -81,10 +81,8 @@ impl Config {
         while i < args.len() {
             match args[i].as_str() {
                 "--port" => {
-                    c.port = args
-                        .get(i + 1)
-                        .and_then(|p| p.parse().ok())
-                        .ok_or_else(|| ConfigError("bad port".into()))?;
+                    c.port =
+                        args.get(i + 1).and_then(|p| p.parse().ok()).ok_or_else(|| ConfigError("bad port".into()))?;
                     i += 2;
                 }
                 "--bind" => {
@@ -92,10 +90,7 @@ impl Config {
                     i += 2;
                 }
                 "--requirepass" => {
-                    c.requirepass = args
-                        .get(i + 1)
-                        .map(|s| s.as_bytes().to_vec())
-                        .filter(|v| !v.is_empty());
+                    c.requirepass = args.get(i + 1).map(|s| s.as_bytes().to_vec()).filter(|v| !v.is_empty());
                     i += 2;
                 }
                 "--enable-debug-command" => {
@@ -114,27 +109,17 @@ impl Config {
         Ok(c)
     }
     pub fn get(&self, patterns: &[&[u8]]) -> Vec<(String, String)> {
-        let all = [
-            ("hz", self.hz.to_string()),
-            ("port", self.port.to_string()),
-            ("databases", self.databases.to_string()),
-        ];
+        let all =
+            [("hz", self.hz.to_string()), ("port", self.port.to_string()), ("databases", self.databases.to_string())];
         all.iter()
-            .filter(|(n, _)| {
-                patterns
-                    .iter()
-                    .any(|p| crate::glob::glob_match(p, n.as_bytes(), true))
-            })
+            .filter(|(n, _)| patterns.iter().any(|p| crate::glob::glob_match(p, n.as_bytes(), true)))
             .map(|(a, b)| (a.to_string(), b.clone()))
             .collect()
     }
     pub fn set(&mut self, pairs: &[(&[u8], &[u8])]) -> Result<(), String> {
         for (n, v) in pairs {
             if *n == b"hz" {
-                self.hz = std::str::from_utf8(v)
-                    .ok()
-                    .and_then(|s| s.parse().ok())
-                    .ok_or("ERR bad")?;
+                self.hz = std::str::from_utf8(v).ok().and_then(|s| s.parse().ok()).ok_or("ERR bad")?;
             }
         }
         Ok(())

@@ -37,10 +37,7 @@ enum State {
     /// Between requests.
     Start,
     /// Inside a multibulk request: `remaining` arguments still to read.
-    Multibulk {
-        remaining: usize,
-        bulk_len: Option<usize>,
-    },
+    Multibulk { remaining: usize, bulk_len: Option<usize> },
     /// Inside an inline request; the first `scanned` bytes hold no newline.
     Inline { scanned: usize },
 }
@@ -54,10 +51,7 @@ pub struct RequestParser {
 
 impl Default for RequestParser {
     fn default() -> Self {
-        RequestParser {
-            state: State::Start,
-            args: Vec::new(),
-        }
+        RequestParser { state: State::Start, args: Vec::new() }
     }
 }
 
@@ -75,9 +69,7 @@ impl RequestParser {
     /// connection reserves that much so a large value is read without regrowing.
     pub fn bulk_remaining(&self, buffered: usize) -> Option<usize> {
         match self.state {
-            State::Multibulk {
-                bulk_len: Some(n), ..
-            } => (n + 2).checked_sub(buffered),
+            State::Multibulk { bulk_len: Some(n), .. } => (n + 2).checked_sub(buffered),
             _ => None,
         }
     }
@@ -85,11 +77,7 @@ impl RequestParser {
     /// Parses the next complete request from the front of `buf`, consuming its bytes.
     /// `Ok(None)` means more bytes are needed. Empty requests (`*0`, blank inline lines)
     /// are skipped without a reply, as in Redis.
-    pub fn next(
-        &mut self,
-        buf: &mut BytesMut,
-        limits: Limits,
-    ) -> Result<Option<Args>, ProtocolError> {
+    pub fn next(&mut self, buf: &mut BytesMut, limits: Limits) -> Result<Option<Args>, ProtocolError> {
         loop {
             match self.state {
                 State::Start => {
@@ -102,10 +90,7 @@ impl RequestParser {
                             Some(0) => continue,
                             Some(n) => {
                                 self.args = Vec::with_capacity(n.min(1024));
-                                self.state = State::Multibulk {
-                                    remaining: n,
-                                    bulk_len: None,
-                                };
+                                self.state = State::Multibulk { remaining: n, bulk_len: None };
                             }
                         }
                     } else {
@@ -123,11 +108,7 @@ impl RequestParser {
     }
 
     /// Reads `*<count>\r\n`. Returns the count (0 for empty or negative counts).
-    fn multibulk_header(
-        &mut self,
-        buf: &mut BytesMut,
-        limits: Limits,
-    ) -> Result<Option<usize>, ProtocolError> {
+    fn multibulk_header(&mut self, buf: &mut BytesMut, limits: Limits) -> Result<Option<usize>, ProtocolError> {
         let Some(cr) = memchr(b'\r', buf) else {
             if buf.len() > INLINE_MAX {
                 return Err(err("too big mbulk count string"));
@@ -150,17 +131,9 @@ impl RequestParser {
         Ok(Some(usize::try_from(count).unwrap_or(0)))
     }
 
-    fn multibulk_body(
-        &mut self,
-        buf: &mut BytesMut,
-        limits: Limits,
-    ) -> Result<Option<Args>, ProtocolError> {
+    fn multibulk_body(&mut self, buf: &mut BytesMut, limits: Limits) -> Result<Option<Args>, ProtocolError> {
         loop {
-            let State::Multibulk {
-                remaining,
-                bulk_len,
-            } = &mut self.state
-            else {
+            let State::Multibulk { remaining, bulk_len } = &mut self.state else {
                 return Ok(None);
             };
             let len = match *bulk_len {
@@ -216,11 +189,7 @@ impl RequestParser {
         }
     }
 
-    fn inline(
-        &mut self,
-        buf: &mut BytesMut,
-        scanned: usize,
-    ) -> Result<Option<Args>, ProtocolError> {
+    fn inline(&mut self, buf: &mut BytesMut, scanned: usize) -> Result<Option<Args>, ProtocolError> {
         let Some(pos) = memchr(b'\n', &buf[scanned..]).map(|p| p + scanned) else {
             if buf.len() > INLINE_MAX {
                 return Err(err("too big inline request"));
@@ -228,13 +197,8 @@ impl RequestParser {
             self.state = State::Inline { scanned: buf.len() };
             return Ok(None);
         };
-        let line_end = if pos > 0 && buf[pos - 1] == b'\r' {
-            pos - 1
-        } else {
-            pos
-        };
-        let args =
-            split_args(&buf[..line_end]).ok_or_else(|| err("unbalanced quotes in request"))?;
+        let line_end = if pos > 0 && buf[pos - 1] == b'\r' { pos - 1 } else { pos };
+        let args = split_args(&buf[..line_end]).ok_or_else(|| err("unbalanced quotes in request"))?;
         buf.advance(pos + 1);
         self.state = State::Start;
         Ok(Some(args.into_iter().map(Bytes::from).collect()))
@@ -345,10 +309,7 @@ pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
 mod tests {
     use super::*;
 
-    const LIMITS: Limits = Limits {
-        max_bulk_len: 512 * 1024 * 1024,
-        unauthenticated: false,
-    };
+    const LIMITS: Limits = Limits { max_bulk_len: 512 * 1024 * 1024, unauthenticated: false };
 
     fn parse_all(input: &[u8]) -> Result<Vec<Args>, ProtocolError> {
         let mut p = RequestParser::new();
@@ -363,13 +324,7 @@ mod tests {
     #[test]
     fn multibulk_and_inline() {
         let r = parse_all(b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\nPING\r\n").unwrap();
-        assert_eq!(
-            r,
-            vec![
-                vec![Bytes::from("GET"), Bytes::from("k")],
-                vec![Bytes::from("PING")]
-            ]
-        );
+        assert_eq!(r, vec![vec![Bytes::from("GET"), Bytes::from("k")], vec![Bytes::from("PING")]]);
     }
 
     #[test]
@@ -393,22 +348,10 @@ mod tests {
 
     #[test]
     fn errors() {
-        assert_eq!(
-            parse_all(b"*a\r\n").unwrap_err().0,
-            "ERR Protocol error: invalid multibulk length"
-        );
-        assert_eq!(
-            parse_all(b"*1\r\nfoo\r\n").unwrap_err().0,
-            "ERR Protocol error: expected '$', got 'f'"
-        );
-        assert_eq!(
-            parse_all(b"*1\r\n$-1\r\n").unwrap_err().0,
-            "ERR Protocol error: invalid bulk length"
-        );
-        assert_eq!(
-            parse_all(b"SET a \"b\r\n").unwrap_err().0,
-            "ERR Protocol error: unbalanced quotes in request"
-        );
+        assert_eq!(parse_all(b"*a\r\n").unwrap_err().0, "ERR Protocol error: invalid multibulk length");
+        assert_eq!(parse_all(b"*1\r\nfoo\r\n").unwrap_err().0, "ERR Protocol error: expected '$', got 'f'");
+        assert_eq!(parse_all(b"*1\r\n$-1\r\n").unwrap_err().0, "ERR Protocol error: invalid bulk length");
+        assert_eq!(parse_all(b"SET a \"b\r\n").unwrap_err().0, "ERR Protocol error: unbalanced quotes in request");
     }
 
     #[test]

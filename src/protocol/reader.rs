@@ -59,41 +59,22 @@ pub fn read_reply(buf: &[u8]) -> Result<Option<(Reply, usize)>, ReadError> {
 
 /// Like [`read_reply`], but also returns the attributes that preceded the reply.
 pub fn read_reply_with_attributes(buf: &[u8]) -> Result<Option<ReadReply>, ReadError> {
-    Reader {
-        buf,
-        shared: None,
-        pos: 0,
-    }
-    .read()
+    Reader { buf, shared: None, pos: 0 }.read()
 }
 
 /// Like [`read_reply_with_attributes`], but the strings in the result share `buf`'s
 /// memory instead of copying it (useful for data embedded with `include_bytes!`).
 pub fn read_reply_shared(buf: &Bytes) -> Result<Option<ReadReply>, ReadError> {
-    Reader {
-        buf,
-        shared: Some(buf),
-        pos: 0,
-    }
-    .read()
+    Reader { buf, shared: Some(buf), pos: 0 }.read()
 }
 
 /// An aggregate whose elements are still being read.
 enum Pending {
     /// An array, set or push: `left` elements still to come.
-    Seq {
-        kind: SeqKind,
-        items: Vec<Reply>,
-        left: usize,
-    },
+    Seq { kind: SeqKind, items: Vec<Reply>, left: usize },
     /// A map or an attribute: `left` keys and values still to come; `key` is a key read
     /// whose value has not arrived yet.
-    Map {
-        attribute: bool,
-        pairs: Vec<(Reply, Reply)>,
-        key: Option<Reply>,
-        left: usize,
-    },
+    Map { attribute: bool, pairs: Vec<(Reply, Reply)>, key: Option<Reply>, left: usize },
 }
 
 #[derive(Clone, Copy)]
@@ -122,9 +103,7 @@ impl Pending {
                 *left = left.saturating_sub(1);
                 *left == 0
             }
-            Pending::Map {
-                pairs, key, left, ..
-            } => {
+            Pending::Map { pairs, key, left, .. } => {
                 match key.take() {
                     None => *key = Some(value),
                     Some(k) => pairs.push((k, value)),
@@ -142,11 +121,7 @@ impl Pending {
                 SeqKind::Set => Reply::Set(items),
                 SeqKind::Push => Reply::Push(items),
             }),
-            Pending::Map {
-                attribute: true,
-                pairs,
-                ..
-            } => Step::Attribute(Reply::Map(pairs)),
+            Pending::Map { attribute: true, pairs, .. } => Step::Attribute(Reply::Map(pairs)),
             Pending::Map { pairs, .. } => Step::Value(Reply::Map(pairs)),
         }
     }
@@ -187,11 +162,7 @@ impl<'a> Reader<'a> {
                     }
                     Step::Value(value) => {
                         let Some(top) = stack.last_mut() else {
-                            return Ok(Some(ReadReply {
-                                reply: value,
-                                attributes,
-                                consumed: self.pos,
-                            }));
+                            return Ok(Some(ReadReply { reply: value, attributes, consumed: self.pos }));
                         };
                         if !top.push(value) {
                             break;
@@ -216,15 +187,9 @@ impl<'a> Reader<'a> {
         let step = match kind {
             b'+' => self.line(None)?.map(|(s, e)| {
                 let text = &self.buf[s..e];
-                Step::Value(if text == b"OK" {
-                    Reply::Ok
-                } else {
-                    Reply::Simple(self.bytes(s, e))
-                })
+                Step::Value(if text == b"OK" { Reply::Ok } else { Reply::Simple(self.bytes(s, e)) })
             }),
-            b'-' => self
-                .line(None)?
-                .map(|(s, e)| Step::Value(Reply::Error(self.bytes(s, e)))),
+            b'-' => self.line(None)?.map(|(s, e)| Step::Value(Reply::Error(self.bytes(s, e)))),
             b':' => match self.number_line()? {
                 None => None,
                 Some(text) => match parse_i64(text) {
@@ -252,9 +217,7 @@ impl<'a> Reader<'a> {
             },
             b'(' => match self.line(Some(MAX_NUMBER_LINE))? {
                 None => None,
-                Some((s, e)) if is_big_number(&self.buf[s..e]) => {
-                    Some(Step::Value(Reply::BigNumber(self.bytes(s, e))))
-                }
+                Some((s, e)) if is_big_number(&self.buf[s..e]) => Some(Step::Value(Reply::BigNumber(self.bytes(s, e)))),
                 Some(_) => return Err(self.error_at(start, "invalid big number")),
             },
             b'$' | b'!' | b'=' => self.blob(kind, start)?,
@@ -324,12 +287,7 @@ impl<'a> Reader<'a> {
                     return Err(self.error_at(start, "invalid length"));
                 };
                 let pairs = Vec::with_capacity(len.min(room / 2));
-                Pending::Map {
-                    attribute: kind == b'|',
-                    pairs,
-                    key: None,
-                    left,
-                }
+                Pending::Map { attribute: kind == b'|', pairs, key: None, left }
             }
             _ => {
                 let kind = match kind {
@@ -337,18 +295,10 @@ impl<'a> Reader<'a> {
                     b'>' => SeqKind::Push,
                     _ => SeqKind::Array,
                 };
-                Pending::Seq {
-                    kind,
-                    items: Vec::with_capacity(len.min(room)),
-                    left: len,
-                }
+                Pending::Seq { kind, items: Vec::with_capacity(len.min(room)), left: len }
             }
         };
-        Ok(Some(if len == 0 {
-            pending.finish()
-        } else {
-            Step::Open(pending)
-        }))
+        Ok(Some(if len == 0 { pending.finish() } else { Step::Open(pending) }))
     }
 
     /// Reads a length line: `Some(Some(n))`, `Some(None)` for `-1`, `None` if incomplete.
@@ -456,12 +406,7 @@ fn parse_double(text: &[u8]) -> Option<f64> {
         "inf" | "+inf" => Some(f64::INFINITY),
         "-inf" => Some(f64::NEG_INFINITY),
         "nan" | "-nan" | "+nan" => Some(f64::NAN),
-        _ if text
-            .bytes()
-            .all(|c| c.is_ascii_digit() || b"+-.eE".contains(&c)) =>
-        {
-            text.parse().ok()
-        }
+        _ if text.bytes().all(|c| c.is_ascii_digit() || b"+-.eE".contains(&c)) => text.parse().ok(),
         _ => None,
     }
 }
@@ -510,17 +455,11 @@ mod tests {
             Reply::Bulk(Bytes::from_static(b"bin\r\n\0\xff")),
             Reply::Nil,
             Reply::Array(vec![]),
-            Reply::Array(vec![
-                Reply::Int(1),
-                Reply::Array(vec![Reply::Nil, Reply::bulk(b"x")]),
-            ]),
+            Reply::Array(vec![Reply::Int(1), Reply::Array(vec![Reply::Nil, Reply::bulk(b"x")])]),
             Reply::Map(vec![]),
             Reply::Map(vec![
                 (Reply::bulk(b"a"), Reply::Set(vec![Reply::simple("b")])),
-                (
-                    Reply::Int(2),
-                    Reply::Map(vec![(Reply::bulk(b"c"), Reply::Bool(false))]),
-                ),
+                (Reply::Int(2), Reply::Map(vec![(Reply::bulk(b"c"), Reply::Bool(false))])),
             ]),
             Reply::Set(vec![Reply::bulk(b"m"), Reply::Double(2.5)]),
             Reply::Double(1.5),
@@ -535,11 +474,7 @@ mod tests {
             Reply::Verbatim("mkd", b("# title\r\n")),
             Reply::BigNumber(b("3492890328409238509324850943850943825024385")),
             Reply::BigNumber(b("-1")),
-            Reply::Push(vec![
-                Reply::bulk(b"message"),
-                Reply::bulk(b"ch"),
-                Reply::bulk(b"hi"),
-            ]),
+            Reply::Push(vec![Reply::bulk(b"message"), Reply::bulk(b"ch"), Reply::bulk(b"hi")]),
         ]
     }
 
@@ -570,19 +505,10 @@ mod tests {
         assert_eq!(read_all(b"$-1\r\n"), Reply::Nil);
         assert_eq!(read_all(b"*-1\r\n"), Reply::NilArray);
         assert_eq!(read_all(b"-ERR no\r\n"), Reply::Error(b("ERR no")));
-        assert_eq!(
-            read_all(b"*2\r\n$1\r\na\r\n:1\r\n"),
-            Reply::Array(vec![Reply::bulk(b"a"), Reply::Int(1)])
-        );
-        assert_eq!(
-            read_all(b"*2\r\n$-1\r\n*-1\r\n"),
-            Reply::Array(vec![Reply::Nil, Reply::NilArray])
-        );
+        assert_eq!(read_all(b"*2\r\n$1\r\na\r\n:1\r\n"), Reply::Array(vec![Reply::bulk(b"a"), Reply::Int(1)]));
+        assert_eq!(read_all(b"*2\r\n$-1\r\n*-1\r\n"), Reply::Array(vec![Reply::Nil, Reply::NilArray]));
         let map = Reply::Map(vec![(Reply::bulk(b"k"), Reply::Double(1.5))]);
-        assert_eq!(
-            read_all(&enc(&map, 2)),
-            Reply::Array(vec![Reply::bulk(b"k"), Reply::bulk(b"1.5")])
-        );
+        assert_eq!(read_all(&enc(&map, 2)), Reply::Array(vec![Reply::bulk(b"k"), Reply::bulk(b"1.5")]));
     }
 
     #[test]
@@ -592,19 +518,10 @@ mod tests {
         assert_eq!(read_all(b",-inf\r\n"), Reply::Double(f64::NEG_INFINITY));
         assert_eq!(read_all(b",1.5e10\r\n"), Reply::Double(1.5e10));
         assert_eq!(read_all(b",10\r\n"), Reply::Double(10.0));
-        assert_eq!(
-            read_all(b"!21\r\nSYNTAX invalid syntax\r\n"),
-            Reply::Error(b("SYNTAX invalid syntax"))
-        );
-        assert_eq!(
-            read_all(b"=15\r\ntxt:Some string\r\n"),
-            Reply::Verbatim("txt", b("Some string"))
-        );
+        assert_eq!(read_all(b"!21\r\nSYNTAX invalid syntax\r\n"), Reply::Error(b("SYNTAX invalid syntax")));
+        assert_eq!(read_all(b"=15\r\ntxt:Some string\r\n"), Reply::Verbatim("txt", b("Some string")));
         // Formats other than txt and mkd are kept as txt.
-        assert_eq!(
-            read_all(b"=7\r\nfoo:bar\r\n"),
-            Reply::Verbatim("txt", b("bar"))
-        );
+        assert_eq!(read_all(b"=7\r\nfoo:bar\r\n"), Reply::Verbatim("txt", b("bar")));
         assert_eq!(read_all(b"+OK\r\n"), Reply::Ok);
         assert_eq!(read_all(b"+OKAY\r\n"), Reply::simple("OKAY"));
     }
@@ -614,13 +531,8 @@ mod tests {
         let buf = b"|1\r\n+key-popularity\r\n%2\r\n$1\r\na\r\n,0.1923\r\n$1\r\nb\r\n,0.0012\r\n*2\r\n:2039123\r\n:9543892\r\n";
         let read = read_reply_with_attributes(buf).unwrap().unwrap();
         assert_eq!(read.consumed, buf.len());
-        assert_eq!(
-            read.reply,
-            Reply::Array(vec![Reply::Int(2039123), Reply::Int(9543892)])
-        );
-        let Some(Reply::Map(pairs)) = read.attributes else {
-            panic!("no attributes")
-        };
+        assert_eq!(read.reply, Reply::Array(vec![Reply::Int(2039123), Reply::Int(9543892)]));
+        let Some(Reply::Map(pairs)) = read.attributes else { panic!("no attributes") };
         assert_eq!(pairs[0].0, Reply::simple("key-popularity"));
         // Inside an aggregate an attribute does not count as an element.
         let buf = b"*2\r\n:1\r\n|1\r\n+ttl\r\n:3600\r\n:2\r\n";
@@ -638,11 +550,7 @@ mod tests {
             for resp in [2, 3] {
                 let bytes = enc(&reply, resp);
                 for cut in 0..bytes.len() {
-                    assert_eq!(
-                        read_reply(&bytes[..cut]),
-                        Ok(None),
-                        "{reply:?} cut at {cut}"
-                    );
+                    assert_eq!(read_reply(&bytes[..cut]), Ok(None), "{reply:?} cut at {cut}");
                 }
                 let mut two = bytes.clone();
                 two.extend_from_slice(b"+next\r\n");
@@ -679,10 +587,7 @@ mod tests {
             assert!(read_reply(bad).is_err(), "{bad:?} should be malformed");
         }
         // A number line that keeps going without a CRLF is an error, not a wait.
-        let long = [b':']
-            .into_iter()
-            .chain(std::iter::repeat_n(b'1', 600))
-            .collect::<Vec<_>>();
+        let long = [b':'].into_iter().chain(std::iter::repeat_n(b'1', 600)).collect::<Vec<_>>();
         assert!(read_reply(&long).is_err());
         assert_eq!(read_reply(b":123"), Ok(None));
     }
@@ -719,12 +624,8 @@ mod tests {
     fn shared_reads_slice_the_buffer() {
         let buf = Bytes::from_static(b"*2\r\n$3\r\nabc\r\n+OK\r\n");
         let read = read_reply_shared(&buf).unwrap().unwrap();
-        let Reply::Array(items) = &read.reply else {
-            panic!()
-        };
-        let Reply::Bulk(abc) = &items[0] else {
-            panic!()
-        };
+        let Reply::Array(items) = &read.reply else { panic!() };
+        let Reply::Bulk(abc) = &items[0] else { panic!() };
         assert_eq!(abc.as_ptr(), buf[8..].as_ptr());
         assert_eq!(read.consumed, buf.len());
     }
@@ -758,20 +659,11 @@ mod tests {
         for _ in 0..20_000 {
             let len = rng.below(48);
             let buf: Vec<u8> = (0..len)
-                .map(|_| {
-                    if rng.below(4) == 0 {
-                        rng.next() as u8
-                    } else {
-                        alphabet[rng.below(alphabet.len())]
-                    }
-                })
+                .map(|_| if rng.below(4) == 0 { rng.next() as u8 } else { alphabet[rng.below(alphabet.len())] })
                 .collect();
             check_no_panic(&buf);
         }
-        let seeds: Vec<Vec<u8>> = every_variant()
-            .iter()
-            .flat_map(|r| [enc(r, 2), enc(r, 3)])
-            .collect();
+        let seeds: Vec<Vec<u8>> = every_variant().iter().flat_map(|r| [enc(r, 2), enc(r, 3)]).collect();
         for _ in 0..20_000 {
             let mut buf = seeds[rng.below(seeds.len())].clone();
             for _ in 0..1 + rng.below(3) {

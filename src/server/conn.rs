@@ -49,11 +49,7 @@ fn set_keepalive(stream: &TcpStream, interval: u64) {
     // repeat every interval/3, give up after 3.
     set(libc::SOL_SOCKET, libc::SO_KEEPALIVE, 1);
     set(libc::IPPROTO_TCP, libc::TCP_KEEPIDLE, interval);
-    set(
-        libc::IPPROTO_TCP,
-        libc::TCP_KEEPINTVL,
-        (interval / 3).max(1),
-    );
+    set(libc::IPPROTO_TCP, libc::TCP_KEEPINTVL, (interval / 3).max(1));
     set(libc::IPPROTO_TCP, libc::TCP_KEEPCNT, 3);
 }
 
@@ -62,10 +58,7 @@ fn is_loopback(addr: &SocketAddr) -> bool {
     match addr {
         SocketAddr::V4(a) => a.ip().octets() == [127, 0, 0, 1],
         SocketAddr::V6(a) => {
-            a.ip().is_loopback()
-                || a.ip()
-                    .to_ipv4_mapped()
-                    .is_some_and(|v4| v4.octets() == [127, 0, 0, 1])
+            a.ip().is_loopback() || a.ip().to_ipv4_mapped().is_some_and(|v4| v4.octets() == [127, 0, 0, 1])
         }
     }
 }
@@ -80,9 +73,7 @@ pub async fn serve(shared: Arc<Shared>, mut stream: TcpStream, addr: SocketAddr)
 
     if shared.clients.count() as u64 >= config.maxclients {
         shared.stats.rejected_connections.fetch_add(1, Relaxed);
-        let _ = stream
-            .write_all(b"-ERR max number of clients reached\r\n")
-            .await;
+        let _ = stream.write_all(b"-ERR max number of clients reached\r\n").await;
         return;
     }
     if config.protected_mode && config.requirepass.is_none() && !is_loopback(&addr) {
@@ -127,10 +118,7 @@ pub async fn serve(shared: Arc<Shared>, mut stream: TcpStream, addr: SocketAddr)
             config_gen = shared.config_generation();
         }
         if rbuf.len() as u64 > config.client_query_buffer_limit {
-            shared.log(
-                Level::Warning,
-                "Closing client that reached max query buffer length",
-            );
+            shared.log(Level::Warning, "Closing client that reached max query buffer length");
             break;
         }
 
@@ -146,10 +134,7 @@ pub async fn serve(shared: Arc<Shared>, mut stream: TcpStream, addr: SocketAddr)
                 Err(e) => {
                     shared.log(
                         Level::Verbose,
-                        &format!(
-                            "Protocol error ({}) from client: id={} addr={}",
-                            e.0, client.id, addr
-                        ),
+                        &format!("Protocol error ({}) from client: id={} addr={}", e.0, client.id, addr),
                     );
                     encode(&Reply::Error(e.0.into()), client.resp, &mut wbuf);
                     let _ = stream.write_all(&wbuf).await;
@@ -157,12 +142,7 @@ pub async fn serve(shared: Arc<Shared>, mut stream: TcpStream, addr: SocketAddr)
                 }
             };
             wait_if_paused(&shared, &args).await;
-            let mut ctx = Ctx {
-                shared: &shared,
-                client: &mut client,
-                config: &config,
-                now: unix_ms(),
-            };
+            let mut ctx = Ctx { shared: &shared, client: &mut client, config: &config, now: unix_ms() };
             let reply = commands::dispatch(&mut ctx, &args);
             match client.reply_mode {
                 ReplyMode::On => encode(&reply, client.resp, &mut wbuf),
@@ -180,10 +160,7 @@ pub async fn serve(shared: Arc<Shared>, mut stream: TcpStream, addr: SocketAddr)
         }
         publish_meta(&client, &rbuf, &wbuf, &shared);
         if !wbuf.is_empty() {
-            shared
-                .stats
-                .net_output_bytes
-                .fetch_add(wbuf.len() as u64, Relaxed);
+            shared.stats.net_output_bytes.fetch_add(wbuf.len() as u64, Relaxed);
             if stream.write_all(&wbuf).await.is_err() {
                 break;
             }

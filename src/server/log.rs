@@ -37,9 +37,7 @@ pub struct Logger {
 impl Logger {
     /// A logger at `min` level (None = log nothing) writing to `file` ("" = stdout).
     pub fn new(min: Option<Level>, file: String) -> Logger {
-        Logger {
-            settings: RwLock::new((min, file)),
-        }
+        Logger { settings: RwLock::new((min, file)) }
     }
 
     /// Changes level and destination.
@@ -54,22 +52,12 @@ impl Logger {
             Some(min) if level >= min => {}
             _ => return,
         }
-        let line = format!(
-            "{}:M {} {} {}\n",
-            std::process::id(),
-            timestamp(),
-            level.mark(),
-            msg
-        );
+        let line = format!("{}:M {} {} {}\n", std::process::id(), timestamp(), level.mark(), msg);
         if file.is_empty() {
             let mut out = std::io::stdout().lock();
             let _ = out.write_all(line.as_bytes());
             let _ = out.flush();
-        } else if let Ok(mut f) = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&file)
-        {
+        } else if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(&file) {
             let _ = f.write_all(line.as_bytes());
         }
     }
@@ -77,9 +65,7 @@ impl Logger {
 
 /// `30 Nov 2026 10:57:45.371` in local time, as Redis prints it.
 fn timestamp() -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     let secs = now.as_secs() as libc::time_t;
     // SAFETY: `tm` is a plain C struct fully written by localtime_r, which only reads `secs`.
     let tm = unsafe {
@@ -87,9 +73,7 @@ fn timestamp() -> String {
         libc::localtime_r(&secs, &mut tm);
         tm
     };
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     let month = MONTHS.get(tm.tm_mon as usize).copied().unwrap_or("Jan");
     format!(
         "{:02} {} {} {:02}:{:02}:{:02}.{:03}",

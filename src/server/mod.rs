@@ -59,11 +59,8 @@ impl Server {
         let mut listeners = Vec::new();
         let mut chosen_port = port;
         for (addr, optional) in bind_targets(&config.bind) {
-            let target = if addr.contains(':') {
-                format!("[{addr}]:{chosen_port}")
-            } else {
-                format!("{addr}:{chosen_port}")
-            };
+            let target =
+                if addr.contains(':') { format!("[{addr}]:{chosen_port}") } else { format!("{addr}:{chosen_port}") };
             match TcpListener::bind(&target).await {
                 Ok(l) => {
                     // With port 0 every further address reuses the first one's port.
@@ -84,23 +81,16 @@ impl Server {
             }
         }
         if listeners.is_empty() {
-            return Err(io::Error::new(
-                io::ErrorKind::AddrNotAvailable,
-                "Failed listening on any address",
-            ));
+            return Err(io::Error::new(io::ErrorKind::AddrNotAvailable, "Failed listening on any address"));
         }
         let shared = Shared::new(config, config_file);
-        shared
-            .port
-            .store(u64::from(chosen_port), std::sync::atomic::Ordering::Relaxed);
+        shared.port.store(u64::from(chosen_port), std::sync::atomic::Ordering::Relaxed);
         Ok(Server { shared, listeners })
     }
 
     /// The first listener's address (with the real port when 0 was asked for).
     pub fn local_addr(&self) -> SocketAddr {
-        self.listeners[0]
-            .local_addr()
-            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+        self.listeners[0].local_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
     }
 
     /// Shared state, for embedding code that wants statistics.
@@ -156,10 +146,7 @@ impl Server {
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
         let _ = cron.join();
-        shared.log(
-            Level::Notice,
-            &format!("ferrokv on port {port} is now ready to exit, bye bye..."),
-        );
+        shared.log(Level::Notice, &format!("ferrokv on port {port} is now ready to exit, bye bye..."));
         Ok(())
     }
 }

@@ -93,9 +93,7 @@ pub fn log_level(config: &Config) -> Option<Level> {
 
 /// Unix time in milliseconds.
 pub fn unix_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
 impl Shared {
@@ -104,9 +102,7 @@ impl Shared {
         let shards = 64;
         let store = Store::new(config.databases, shards);
         let log = Logger::new(log_level(&config), config.logfile.clone());
-        let run_id: String = (0..40)
-            .map(|_| format!("{:x}", rand::random::<u8>() & 15))
-            .collect();
+        let run_id: String = (0..40).map(|_| format!("{:x}", rand::random::<u8>() & 15)).collect();
         let (shutdown_tx, _) = tokio::sync::watch::channel(false);
         Arc::new(Shared {
             store,
@@ -124,9 +120,7 @@ impl Shared {
             shutdown_requested: AtomicBool::new(false),
             active_expire: AtomicBool::new(true),
             shutdown_tx,
-            executable: std::env::current_exe()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default(),
+            executable: std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default(),
             config_file,
         })
     }

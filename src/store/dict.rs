@@ -92,12 +92,7 @@ impl Dict {
     }
 
     /// Removes and returns the entry for `key`.
-    pub fn remove(
-        &mut self,
-        key: &[u8],
-        hash: u64,
-        rehash: impl Fn(&[u8]) -> u64,
-    ) -> Option<Entry> {
+    pub fn remove(&mut self, key: &[u8], hash: u64, rehash: impl Fn(&[u8]) -> u64) -> Option<Entry> {
         if self.buckets.is_empty() {
             return None;
         }
@@ -235,11 +230,7 @@ mod tests {
         let mut d = Dict::default();
         for i in 0..1000u32 {
             let k = format!("k{i}");
-            d.insert_new(
-                h(k.as_bytes()),
-                Entry::new_string(k.as_bytes(), b"v", None, 0),
-                h,
-            );
+            d.insert_new(h(k.as_bytes()), Entry::new_string(k.as_bytes(), b"v", None, 0), h);
         }
         assert_eq!(d.len(), 1000);
         assert!(d.bucket_count() >= 1000);
@@ -261,11 +252,7 @@ mod tests {
         let mut d = Dict::default();
         let stable: Vec<String> = (0..200).map(|i| format!("stable{i}")).collect();
         for k in &stable {
-            d.insert_new(
-                h(k.as_bytes()),
-                Entry::new_string(k.as_bytes(), b"v", None, 0),
-                h,
-            );
+            d.insert_new(h(k.as_bytes()), Entry::new_string(k.as_bytes(), b"v", None, 0), h);
         }
         let mut seen = HashSet::new();
         let mut cursor = 0;
@@ -279,11 +266,7 @@ mod tests {
             if step == 20 {
                 for i in 0..5000 {
                     let k = format!("tmp{i}");
-                    d.insert_new(
-                        h(k.as_bytes()),
-                        Entry::new_string(k.as_bytes(), b"v", None, 0),
-                        h,
-                    );
+                    d.insert_new(h(k.as_bytes()), Entry::new_string(k.as_bytes(), b"v", None, 0), h);
                 }
             }
             if step == 2000 {

@@ -86,11 +86,7 @@ fn read_varint(b: &[u8]) -> (usize, usize) {
 impl Entry {
     fn build(key: &[u8], inline: &[u8], flags: u8, lru: u32, expire: Option<u64>) -> Box<[u8]> {
         let flags = (flags & !HAS_EXPIRE) | if expire.is_some() { HAS_EXPIRE } else { 0 };
-        let cap = 4
-            + if expire.is_some() { 8 } else { 0 }
-            + varint_len(key.len())
-            + key.len()
-            + inline.len();
+        let cap = 4 + if expire.is_some() { 8 } else { 0 } + varint_len(key.len()) + key.len() + inline.len();
         let mut v = Vec::with_capacity(cap);
         v.push(flags);
         v.extend_from_slice(&lru.to_le_bytes()[..3]);
@@ -106,15 +102,9 @@ impl Entry {
     /// A string entry.
     pub fn new_string(key: &[u8], value: &[u8], expire: Option<u64>, lru: u32) -> Entry {
         if value.len() <= INLINE_MAX {
-            Entry {
-                data: Self::build(key, value, 0, lru, expire),
-                obj: None,
-            }
+            Entry { data: Self::build(key, value, 0, lru, expire), obj: None }
         } else {
-            Entry {
-                data: Self::build(key, &[], 0, lru, expire),
-                obj: Some(Box::new(Object::Str(value.to_vec()))),
-            }
+            Entry { data: Self::build(key, &[], 0, lru, expire), obj: Some(Box::new(Object::Str(value.to_vec()))) }
         }
     }
 
@@ -127,10 +117,7 @@ impl Entry {
 
     /// An entry holding any object.
     pub fn new_object(key: &[u8], obj: Object, expire: Option<u64>, lru: u32) -> Entry {
-        Entry {
-            data: Self::build(key, &[], 0, lru, expire),
-            obj: Some(Box::new(obj)),
-        }
+        Entry { data: Self::build(key, &[], 0, lru, expire), obj: Some(Box::new(obj)) }
     }
 
     fn flags(&self) -> u8 {
@@ -248,13 +235,7 @@ impl Entry {
     /// Replaces the value with an object, keeping key, expiry and clock.
     pub fn set_object(&mut self, obj: Object) {
         if self.obj.is_none() {
-            self.data = Self::build(
-                self.key(),
-                &[],
-                self.flags() & !RAW,
-                self.lru(),
-                self.expire(),
-            );
+            self.data = Self::build(self.key(), &[], self.flags() & !RAW, self.lru(), self.expire());
         }
         self.obj = Some(Box::new(obj));
     }
@@ -301,15 +282,8 @@ impl Entry {
     /// A copy with another key (COPY, RENAME across shards, MOVE).
     pub fn clone_with_key(&self, key: &[u8]) -> Entry {
         let (_, e) = self.key_range();
-        let inline: &[u8] = if self.obj.is_none() {
-            &self.data[e..]
-        } else {
-            &[]
-        };
-        Entry {
-            data: Self::build(key, inline, self.flags(), self.lru(), self.expire()),
-            obj: self.obj.clone(),
-        }
+        let inline: &[u8] = if self.obj.is_none() { &self.data[e..] } else { &[] };
+        Entry { data: Self::build(key, inline, self.flags(), self.lru(), self.expire()), obj: self.obj.clone() }
     }
 
     /// Approximate heap bytes used by this entry (for MEMORY USAGE and accounting).

@@ -82,9 +82,7 @@ impl Store {
     pub fn new(databases: usize, shards: usize) -> Store {
         let shards = shards.max(1).next_power_of_two();
         let dbs = (0..databases.max(1))
-            .map(|_| Db {
-                shards: (0..shards).map(|_| Mutex::new(Shard::default())).collect(),
-            })
+            .map(|_| Db { shards: (0..shards).map(|_| Mutex::new(Shard::default())).collect() })
             .collect();
         Store {
             dbs,
@@ -117,10 +115,8 @@ impl Store {
     /// view through which the command reads and writes them. `now` is the command's
     /// single notion of time (invariant 2).
     pub fn lock<'a>(&'a self, now: u64, keys: &[(usize, &[u8])]) -> Txn<'a> {
-        let mut wanted: SmallVec<[(usize, usize); 4]> = keys
-            .iter()
-            .map(|(db, k)| (*db, self.shard_of(self.hash(k))))
-            .collect();
+        let mut wanted: SmallVec<[(usize, usize); 4]> =
+            keys.iter().map(|(db, k)| (*db, self.shard_of(self.hash(k)))).collect();
         wanted.sort_unstable();
         wanted.dedup();
         let guards = wanted
@@ -128,11 +124,7 @@ impl Store {
             .filter(|(db, _)| *db < self.dbs.len())
             .map(|(db, shard)| (db, shard, self.dbs[db].shards[shard].lock()))
             .collect();
-        Txn {
-            store: self,
-            guards,
-            now,
-        }
+        Txn { store: self, guards, now }
     }
 
     /// Locks one shard by index (keyspace-wide walks: KEYS, SCAN, RANDOMKEY, DBSIZE).
@@ -142,9 +134,7 @@ impl Store {
 
     /// DBSIZE: keys in the database, including expired keys not yet reclaimed (as Redis).
     pub fn db_size(&self, db: usize) -> usize {
-        self.dbs
-            .get(db)
-            .map_or(0, |d| d.shards.iter().map(|s| s.lock().dict.len()).sum())
+        self.dbs.get(db).map_or(0, |d| d.shards.iter().map(|s| s.lock().dict.len()).sum())
     }
 
     /// (keys, keys with an expiry) of a database, for INFO keyspace.
@@ -275,10 +265,7 @@ impl Store {
                 pick -= n;
             }
             let mut s = d.shards[idx].lock();
-            let found = s
-                .dict
-                .random(&mut rng)
-                .map(|e| (Bytes::copy_from_slice(e.key()), e.is_expired(now)));
+            let found = s.dict.random(&mut rng).map(|e| (Bytes::copy_from_slice(e.key()), e.is_expired(now)));
             match found {
                 Some((key, false)) => return Some(key),
                 Some((key, true)) => {
@@ -299,11 +286,7 @@ impl Store {
     /// One active expiry cycle: sweeps shards that hold keys with a TTL, removing the
     /// expired ones, until `budget` has elapsed or every such shard was advanced.
     /// Returns the keys removed, as (db, key), for propagation.
-    pub fn active_expire_cycle(
-        &self,
-        now: u64,
-        budget: std::time::Duration,
-    ) -> Vec<(usize, Vec<u8>)> {
+    pub fn active_expire_cycle(&self, now: u64, budget: std::time::Duration) -> Vec<(usize, Vec<u8>)> {
         let start = std::time::Instant::now();
         let mut removed = Vec::new();
         self.stats.expire_cycles.fetch_add(1, Ordering::Relaxed);
@@ -355,10 +338,7 @@ impl<'a> Txn<'a> {
 
     fn shard(&mut self, db: usize, hash: u64) -> Option<&mut Shard> {
         let shard = self.store.shard_of(hash);
-        self.guards
-            .iter_mut()
-            .find(|(d, s, _)| *d == db && *s == shard)
-            .map(|(_, _, g)| &mut **g)
+        self.guards.iter_mut().find(|(d, s, _)| *d == db && *s == shard).map(|(_, _, g)| &mut **g)
     }
 
     /// Removes `key` if it is expired (lazy expiry). Returns true if it was removed.
@@ -382,11 +362,7 @@ impl<'a> Txn<'a> {
     pub fn get(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
         let stats = &self.store.stats;
         let e = self.peek(db, key);
-        let counter = if e.is_some() {
-            &stats.keyspace_hits
-        } else {
-            &stats.keyspace_misses
-        };
+        let counter = if e.is_some() { &stats.keyspace_hits } else { &stats.keyspace_misses };
         counter.fetch_add(1, Ordering::Relaxed);
         e
     }

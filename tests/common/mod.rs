@@ -64,11 +64,7 @@ impl TestServer {
             .spawn(move || {
                 // Its own runtime, so the server behaves as in production no
                 // matter which runtime (if any) the test itself uses.
-                let runtime = match tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(2)
-                    .enable_all()
-                    .build()
-                {
+                let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
                     Ok(runtime) => runtime,
                     Err(e) => {
                         let _ = ready_tx.send(Err(e));
@@ -100,11 +96,7 @@ impl TestServer {
             Ok(Err(e)) => panic!("ferrokv test server failed to start: {e}"),
             Err(e) => panic!("ferrokv test server did not report its address: {e}"),
         };
-        TestServer {
-            addr,
-            stop: Some(stop_tx),
-            thread: Some(thread),
-        }
+        TestServer { addr, stop: Some(stop_tx), thread: Some(thread) }
     }
 
     /// The address the server listens on.
@@ -114,8 +106,7 @@ impl TestServer {
 
     /// A new raw connection to the server; panics if it cannot connect.
     pub fn connect(&self) -> RawConnection {
-        RawConnection::connect(self.addr)
-            .unwrap_or_else(|e| panic!("connect to ferrokv at {}: {e}", self.addr))
+        RawConnection::connect(self.addr).unwrap_or_else(|e| panic!("connect to ferrokv at {}: {e}", self.addr))
     }
 }
 
@@ -155,10 +146,7 @@ impl RawConnection {
         stream.set_write_timeout(Some(READ_TIMEOUT))?;
         stream.set_nodelay(true)?;
         let writer = stream.try_clone()?;
-        Ok(RawConnection {
-            reader: BufReader::new(stream),
-            writer,
-        })
+        Ok(RawConnection { reader: BufReader::new(stream), writer })
     }
 
     /// Sends one command as a RESP multibulk request.
@@ -177,10 +165,7 @@ impl RawConnection {
         self.send(args)?;
         let reply = self.read_reply()?;
         if !self.reader.buffer().is_empty() {
-            return Err(invalid(format!(
-                "bytes after the reply: {}",
-                escape(self.reader.buffer())
-            )));
+            return Err(invalid(format!("bytes after the reply: {}", escape(self.reader.buffer()))));
         }
         Ok(reply)
     }
@@ -192,20 +177,10 @@ impl RawConnection {
         let mut out = Vec::new();
         match self.read_frame(&mut out) {
             Ok(()) => Ok(out),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    format!(
-                        "no complete reply within {READ_TIMEOUT:?}; received so far: {}",
-                        escape(&out)
-                    ),
-                ))
-            }
+            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("no complete reply within {READ_TIMEOUT:?}; received so far: {}", escape(&out)),
+            )),
             Err(e) => Err(e),
         }
     }
@@ -214,26 +189,13 @@ impl RawConnection {
     /// answered (under CLIENT REPLY OFF or SKIP).
     pub fn expect_silence(&mut self, wait: Duration) -> io::Result<()> {
         if !self.reader.buffer().is_empty() {
-            return Err(invalid(format!(
-                "unexpected reply: {}",
-                escape(self.reader.buffer())
-            )));
+            return Err(invalid(format!("unexpected reply: {}", escape(self.reader.buffer()))));
         }
         self.reader.get_ref().set_read_timeout(Some(wait))?;
         let result = match self.reader.fill_buf() {
-            Ok([]) => Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "connection closed by the server",
-            )),
+            Ok([]) => Err(io::Error::new(io::ErrorKind::UnexpectedEof, "connection closed by the server")),
             Ok(bytes) => Err(invalid(format!("unexpected reply: {}", escape(bytes)))),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                Ok(())
-            }
+            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => Ok(()),
             Err(e) => Err(e),
         };
         self.reader.get_ref().set_read_timeout(Some(READ_TIMEOUT))?;
@@ -243,10 +205,7 @@ impl RawConnection {
     fn read_frame(&mut self, out: &mut Vec<u8>) -> io::Result<()> {
         let start = out.len();
         if self.reader.read_until(b'\n', out)? == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "connection closed by the server",
-            ));
+            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "connection closed by the server"));
         }
         let line = &out[start..];
         if line.len() < 3 || !line.ends_with(b"\r\n") {
@@ -264,9 +223,7 @@ impl RawConnection {
                 out.resize(at + len as usize + 2, 0);
                 self.reader.read_exact(&mut out[at..])?;
                 if !out.ends_with(b"\r\n") {
-                    return Err(invalid(format!(
-                        "bulk of length {len} not followed by CRLF"
-                    )));
+                    return Err(invalid(format!("bulk of length {len} not followed by CRLF")));
                 }
                 Ok(())
             }
@@ -275,11 +232,7 @@ impl RawConnection {
                 if len < 0 {
                     return Ok(());
                 }
-                let count = if matches!(kind, b'%' | b'|') {
-                    2 * len
-                } else {
-                    len
-                };
+                let count = if matches!(kind, b'%' | b'|') { 2 * len } else { len };
                 for _ in 0..count {
                     self.read_frame(out)?;
                 }

@@ -53,14 +53,7 @@ fn load() -> HashMap<Bytes, Recorded> {
                 return None;
             };
             let [tips, key_specs, docs] = <[Reply; 3]>::try_from(values).ok()?;
-            Some((
-                name,
-                Recorded {
-                    tips,
-                    key_specs,
-                    docs,
-                },
-            ))
+            Some((name, Recorded { tips, key_specs, docs }))
         })
         .collect()
 }
@@ -102,9 +95,7 @@ mod tests {
 
     #[test]
     fn the_recorded_file_parses_and_re_encodes_to_itself() {
-        let read = read_reply_shared(&Bytes::from_static(RECORDED))
-            .unwrap()
-            .unwrap();
+        let read = read_reply_shared(&Bytes::from_static(RECORDED)).unwrap().unwrap();
         assert_eq!(read.consumed, RECORDED.len());
         assert_eq!(enc(&read.reply, 3), RECORDED);
         assert_eq!(TABLE.len(), 366);
@@ -136,29 +127,16 @@ mod tests {
 
     #[test]
     fn subcommand_tips_match_redis() {
-        assert_eq!(
-            enc(&tips("client|list"), 3),
-            b"~1\r\n$23\r\nnondeterministic_output\r\n"
-        );
-        assert_eq!(
-            enc(&tips("client|list"), 2),
-            b"*1\r\n$23\r\nnondeterministic_output\r\n"
-        );
+        assert_eq!(enc(&tips("client|list"), 3), b"~1\r\n$23\r\nnondeterministic_output\r\n");
+        assert_eq!(enc(&tips("client|list"), 2), b"*1\r\n$23\r\nnondeterministic_output\r\n");
         assert_eq!(enc(&key_specs("client|list"), 3), b"~0\r\n");
     }
 
     #[test]
     fn containers_hold_their_subcommands_docs_sorted() {
-        let Some(Reply::Map(client)) = docs("client") else {
-            panic!("no docs for client")
-        };
-        let subcommands = client
-            .iter()
-            .find(|(k, _)| *k == Reply::bulk(b"subcommands"))
-            .map(|(_, v)| v.clone());
-        let Some(Reply::Map(subcommands)) = subcommands else {
-            panic!("no subcommands")
-        };
+        let Some(Reply::Map(client)) = docs("client") else { panic!("no docs for client") };
+        let subcommands = client.iter().find(|(k, _)| *k == Reply::bulk(b"subcommands")).map(|(_, v)| v.clone());
+        let Some(Reply::Map(subcommands)) = subcommands else { panic!("no subcommands") };
         let names: Vec<Reply> = subcommands.iter().map(|(k, _)| k.clone()).collect();
         assert_eq!(names.len(), 16);
         assert_eq!(names[0], Reply::bulk(b"client|caching"));
@@ -166,9 +144,7 @@ mod tests {
             [Reply::Bulk(a), Reply::Bulk(b)] => a < b,
             _ => false,
         }));
-        let list = subcommands
-            .iter()
-            .find(|(k, _)| *k == Reply::bulk(b"client|list"));
+        let list = subcommands.iter().find(|(k, _)| *k == Reply::bulk(b"client|list"));
         assert_eq!(list.map(|(_, v)| v.clone()), docs("client|list"));
     }
 
