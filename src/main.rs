@@ -24,6 +24,24 @@ fn main() {
         }
     };
     let config_file = args.first().filter(|a| !a.starts_with("--")).cloned().unwrap_or_default();
+    let boot_log = ferrokv::server::log::Logger::new(ferrokv::server::shared::log_level(&config), config.logfile.clone());
+    let warn = ferrokv::server::log::Level::Warning;
+    boot_log.log_as('C', warn, "oO0OoO0OoO0Oo ferrokv is starting oO0OoO0OoO0Oo");
+    boot_log.log_as(
+        'C',
+        warn,
+        &format!(
+            "ferrokv version={} (Redis {} compatible), bits=64, pid={}, just started",
+            ferrokv::VERSION,
+            ferrokv::REDIS_VERSION,
+            std::process::id()
+        ),
+    );
+    if config_file.is_empty() {
+        boot_log.log_as('C', warn, "Warning: no config file specified, using the default config. In order to specify a config file use ferrokv-server /path/to/redis.conf");
+    } else {
+        boot_log.log_as('C', warn, "Configuration loaded");
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(config.worker_threads())
         .enable_all()
@@ -48,10 +66,11 @@ fn main() {
                 Ok(s) => s,
                 Err(_) => return std::future::pending().await,
             };
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = tokio::signal::ctrl_c() => {}
-            }
+            let which = tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = tokio::signal::ctrl_c() => "SIGINT",
+            };
+            boot_log.log_as('M', warn, &format!("Received {which} scheduling shutdown..."));
         };
         match server.run_until(stop).await {
             Ok(()) => 0,

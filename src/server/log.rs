@@ -45,14 +45,20 @@ impl Logger {
         *self.settings.write() = (min, file);
     }
 
-    /// Writes one line if `level` is enabled.
+    /// Writes one line if `level` is enabled, as the main process (`M`).
     pub fn log(&self, level: Level, msg: &str) {
+        self.log_as('M', level, msg);
+    }
+
+    /// Writes one line with Redis's role letter: `C` while reading the configuration,
+    /// `M` once the server runs.
+    pub fn log_as(&self, role: char, level: Level, msg: &str) {
         let (min, file) = self.settings.read().clone();
         match min {
             Some(min) if level >= min => {}
             _ => return,
         }
-        let line = format!("{}:M {} {} {}\n", std::process::id(), timestamp(), level.mark(), msg);
+        let line = format!("{}:{role} {} {} {}\n", std::process::id(), timestamp(), level.mark(), msg);
         if file.is_empty() {
             let mut out = std::io::stdout().lock();
             let _ = out.write_all(line.as_bytes());

@@ -102,7 +102,8 @@ impl Server {
     pub async fn run_until(self, stop: impl Future<Output = ()>) -> io::Result<()> {
         let shared = self.shared;
         let port = shared.port.load(std::sync::atomic::Ordering::Relaxed);
-        shared.log(Level::Notice, "Server initialized");
+        shared.log(Level::Notice, &format!("Running mode=standalone, port={port}."));
+        shared.log(Level::Warning, "Server initialized");
         shared.log(Level::Notice, "Ready to accept connections tcp");
         let cron = cron::start(shared.clone());
         let mut accept_tasks = Vec::new();
@@ -146,7 +147,7 @@ impl Server {
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
         let _ = cron.join();
-        shared.log(Level::Notice, &format!("ferrokv on port {port} is now ready to exit, bye bye..."));
+        shared.log(Level::Warning, "ferrokv is now ready to exit, bye bye...");
         Ok(())
     }
 }
