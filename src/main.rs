@@ -24,7 +24,8 @@ fn main() {
         }
     };
     let config_file = args.first().filter(|a| !a.starts_with("--")).cloned().unwrap_or_default();
-    let boot_log = ferrokv::server::log::Logger::new(ferrokv::server::shared::log_level(&config), config.logfile.clone());
+    let boot_log =
+        ferrokv::server::log::Logger::new(ferrokv::server::shared::log_level(&config), config.logfile.clone());
     let warn = ferrokv::server::log::Level::Warning;
     boot_log.log_as('C', warn, "oO0OoO0OoO0Oo ferrokv is starting oO0OoO0OoO0Oo");
     boot_log.log_as(

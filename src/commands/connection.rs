@@ -78,13 +78,17 @@ fn hello(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
             return Err(e::NOPROTO.into());
         }
     }
-    let mut creds: Option<(&[u8], &[u8])> = None;
     let mut name: Option<&Bytes> = None;
     let mut j = 2;
     while j < a.len() {
         let more = a.len() - 1 - j;
         if is(&a[j], "auth") && more >= 2 {
-            creds = Some((&a[j + 1], &a[j + 2]));
+            // Redis 7.0 authenticates as soon as it reads the option, so a later bad
+            // option fails HELLO but leaves the client logged in.
+            if !check_credentials(ctx, &a[j + 1], &a[j + 2]) {
+                return Err(e::WRONGPASS.into());
+            }
+            ctx.client.authenticated = true;
             j += 2;
         } else if is(&a[j], "setname") && more >= 1 {
             validate_client_name(&a[j + 1])?;
@@ -97,12 +101,6 @@ fn hello(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
             return Err(e::custom(text));
         }
         j += 1;
-    }
-    if let Some((user, pass)) = creds {
-        if !check_credentials(ctx, user, pass) {
-            return Err(e::WRONGPASS.into());
-        }
-        ctx.client.authenticated = true;
     }
     if !ctx.client.authenticated && ctx.config.requirepass.is_some() {
         return Err(e::HELLO_NOAUTH.into());
