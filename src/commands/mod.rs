@@ -29,7 +29,7 @@ use bytes::Bytes;
 use crate::config::Config;
 use crate::protocol::Reply;
 use crate::server::client::Client;
-use crate::server::shared::Shared;
+use crate::server::shared::{GateHold, Shared};
 pub use errors::CmdError;
 pub use table::{Command, CommandTable, TABLE};
 
@@ -164,7 +164,7 @@ impl Ctx<'_> {
 
 /// Runs one request and returns its reply. Unknown commands, bad arity and missing
 /// authentication are answered here, before any handler runs.
-pub fn dispatch(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
+pub fn dispatch(ctx: &mut Ctx, args: &[Bytes], gate: &mut GateHold) -> Reply {
     use std::sync::atomic::Ordering::Relaxed;
     let table = &*TABLE;
     let Some(name) = args.first() else {
@@ -202,25 +202,41 @@ pub fn dispatch(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     ctx.client.last_command = idx;
     let start = std::time::Instant::now();
     let result = if entry.cmd.flags & flags::EXCLUSIVE != 0 {
-        let _gate = ctx.shared.gate.write();
+        let _whole = gate.exclusive();
         (entry.cmd.handler)(ctx, args)
     } else {
-        let _gate = ctx.shared.gate.read();
+        gate.shared();
         (entry.cmd.handler)(ctx, args)
     };
     let micros = start.elapsed().as_micros() as u64;
-    let stats = &table.get(idx).stats;
-    stats.calls.fetch_add(1, Relaxed);
-    stats.usec.fetch_add(micros, Relaxed);
-    ctx.shared.stats.commands_processed.fetch_add(1, Relaxed);
+    let failed = result.is_err();
+    ctx.client.stats.record(idx, micros, failed);
     match result {
         Ok(reply) => reply,
         Err(e) => {
-            stats.failed_calls.fetch_add(1, Relaxed);
             ctx.shared.stats.failed_calls.fetch_add(1, Relaxed);
             ctx.shared.stats.record_error(&e.0);
             Reply::Error(e.0)
         }
+    }
+}
+
+/// Adds a client's per-command counters, gathered over a batch, to the shared ones:
+/// one atomic add per command name per batch instead of several per request.
+pub fn flush_stats(shared: &Shared, client: &mut Client) {
+    use std::sync::atomic::Ordering::Relaxed;
+    let mut total = 0;
+    for (idx, s) in client.stats.drain() {
+        let stats = &TABLE.get(idx).stats;
+        stats.calls.fetch_add(s.calls, Relaxed);
+        stats.usec.fetch_add(s.usec, Relaxed);
+        if s.failed > 0 {
+            stats.failed_calls.fetch_add(s.failed, Relaxed);
+        }
+        total += s.calls;
+    }
+    if total > 0 {
+        shared.stats.commands_processed.fetch_add(total, Relaxed);
     }
 }
 

@@ -10,6 +10,21 @@ use std::sync::LazyLock;
 
 use super::Handler;
 
+/// Name → index; foldhash because every request does one lookup.
+type NameMap = HashMap<Vec<u8>, usize, foldhash::fast::FixedState>;
+
+/// Lower-cases `name` into `buf` when it fits (no allocation), else into a new vector.
+fn lowercase<'b>(name: &[u8], buf: &'b mut [u8; 32]) -> std::borrow::Cow<'b, [u8]> {
+    if name.len() <= buf.len() {
+        let lower = &mut buf[..name.len()];
+        lower.copy_from_slice(name);
+        lower.make_ascii_lowercase();
+        std::borrow::Cow::Borrowed(lower)
+    } else {
+        std::borrow::Cow::Owned(name.to_ascii_lowercase())
+    }
+}
+
 /// One row of the command table.
 #[derive(Debug)]
 pub struct Command {
@@ -45,14 +60,14 @@ pub struct TableEntry {
     pub fullname: String,
     pub parent: Option<usize>,
     pub stats: CmdStats,
-    subs: HashMap<Vec<u8>, usize>,
+    subs: NameMap,
 }
 
 /// All commands.
 #[derive(Debug)]
 pub struct CommandTable {
     entries: Vec<TableEntry>,
-    by_name: HashMap<Vec<u8>, usize>,
+    by_name: NameMap,
 }
 
 /// The table, built once from every family's rows.
@@ -75,7 +90,7 @@ pub static TABLE: LazyLock<CommandTable> = LazyLock::new(|| {
 
 impl CommandTable {
     fn build(families: &[&'static [Command]]) -> CommandTable {
-        let mut t = CommandTable { entries: Vec::new(), by_name: HashMap::new() };
+        let mut t = CommandTable { entries: Vec::new(), by_name: NameMap::default() };
         for family in families {
             for cmd in family.iter() {
                 let idx = t.entries.len();
@@ -84,7 +99,7 @@ impl CommandTable {
                     fullname: cmd.name.to_string(),
                     parent: None,
                     stats: CmdStats::default(),
-                    subs: HashMap::new(),
+                    subs: NameMap::default(),
                 });
                 t.by_name.insert(cmd.name.as_bytes().to_vec(), idx);
                 for sub in cmd.subcommands {
@@ -94,7 +109,7 @@ impl CommandTable {
                         fullname: format!("{}|{}", cmd.name, sub.name),
                         parent: Some(idx),
                         stats: CmdStats::default(),
-                        subs: HashMap::new(),
+                        subs: NameMap::default(),
                     });
                     t.entries[idx].subs.insert(sub.name.as_bytes().to_vec(), sidx);
                 }
@@ -106,19 +121,13 @@ impl CommandTable {
     /// The index of a top-level command, by case-insensitive name.
     pub fn lookup(&self, name: &[u8]) -> Option<usize> {
         let mut buf = [0u8; 32];
-        if name.len() <= buf.len() {
-            let lower = &mut buf[..name.len()];
-            lower.copy_from_slice(name);
-            lower.make_ascii_lowercase();
-            self.by_name.get(&*lower).copied()
-        } else {
-            self.by_name.get(&name.to_ascii_lowercase()).copied()
-        }
+        self.by_name.get(&*lowercase(name, &mut buf)).copied()
     }
 
     /// The index of a subcommand of the container at `parent`.
     pub fn lookup_sub(&self, parent: usize, name: &[u8]) -> Option<usize> {
-        self.entries.get(parent)?.subs.get(&name.to_ascii_lowercase()).copied()
+        let mut buf = [0u8; 32];
+        self.entries.get(parent)?.subs.get(&*lowercase(name, &mut buf)).copied()
     }
 
     /// The entry at `idx`.

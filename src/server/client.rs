@@ -144,6 +144,47 @@ pub struct Client {
     /// Table index of the last command run (CLIENT LIST `cmd=`).
     pub last_command: usize,
     pub handle: Arc<ClientHandle>,
+    /// Per-command counters for the current batch (flushed to the table after it).
+    pub stats: BatchStats,
+}
+
+/// Counters of one command within a batch.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct CmdCounts {
+    pub calls: u64,
+    pub usec: u64,
+    pub failed: u64,
+}
+
+/// Per-command counters a connection gathers during one batch. A pipeline usually
+/// repeats one or two commands, so a short list beats a map.
+#[derive(Debug, Default)]
+pub struct BatchStats {
+    entries: Vec<(usize, CmdCounts)>,
+}
+
+impl BatchStats {
+    /// Counts one call of the command at table index `idx`.
+    pub fn record(&mut self, idx: usize, usec: u64, failed: bool) {
+        let slot = match self.entries.iter_mut().find(|(i, _)| *i == idx) {
+            Some((_, c)) => c,
+            None => {
+                self.entries.push((idx, CmdCounts::default()));
+                match self.entries.last_mut() {
+                    Some((_, c)) => c,
+                    None => return,
+                }
+            }
+        };
+        slot.calls += 1;
+        slot.usec += usec;
+        slot.failed += u64::from(failed);
+    }
+
+    /// Takes the counters out, leaving the list empty.
+    pub fn drain(&mut self) -> std::vec::Drain<'_, (usize, CmdCounts)> {
+        self.entries.drain(..)
+    }
 }
 
 impl Client {
@@ -163,6 +204,7 @@ impl Client {
             no_touch: false,
             last_command: usize::MAX,
             handle,
+            stats: BatchStats::default(),
         }
     }
 }

@@ -18,7 +18,8 @@ use super::log::Level;
 use super::shared::{unix_ms, Shared};
 use crate::commands::{self, Ctx};
 use crate::config::Config;
-use crate::protocol::{encode, Limits, Reply, RequestParser};
+use crate::protocol::{encode, Args, Limits, Reply, RequestParser};
+use super::shared::GateHold;
 
 const READ_CHUNK: usize = 16 * 1024;
 
@@ -89,8 +90,11 @@ pub async fn serve(shared: Arc<Shared>, mut stream: TcpStream, addr: SocketAddr)
     let mut wbuf = BytesMut::with_capacity(READ_CHUNK);
     let mut shutdown = shared.shutdown_watch();
     let mut last_activity = std::time::Instant::now();
+    // A request parsed but held back by CLIENT PAUSE.
+    let mut pending: Option<Args> = None;
+    let mut close_after_write = false;
 
-    'conn: loop {
+    loop {
         if handle.killed.load(Relaxed) || shared.shutting_down() {
             break;
         }
@@ -123,39 +127,21 @@ pub async fn serve(shared: Arc<Shared>, mut stream: TcpStream, addr: SocketAddr)
         }
 
         // Run every complete request in the buffer, then write all replies at once.
+        let mut batch = Batch { shared: &shared, client: &mut client, config: &mut config, config_gen: &mut config_gen };
         loop {
-            let limits = Limits {
-                max_bulk_len: config.proto_max_bulk_len,
-                unauthenticated: !client.authenticated && config.requirepass.is_some(),
-            };
-            let args = match parser.next(&mut rbuf, limits) {
-                Ok(Some(args)) => args,
-                Ok(None) => break,
-                Err(e) => {
-                    shared.log(
-                        Level::Verbose,
-                        &format!("Protocol error ({}) from client: id={} addr={}", e.0, client.id, addr),
-                    );
-                    encode(&Reply::Error(e.0.into()), client.resp, &mut wbuf);
-                    let _ = stream.write_all(&wbuf).await;
-                    break 'conn;
+            match batch.run(&mut parser, &mut rbuf, &mut wbuf, &mut pending) {
+                BatchEnd::NeedInput => break,
+                BatchEnd::Paused => wait_if_paused(&shared, pending.as_deref()).await,
+                BatchEnd::Close => {
+                    close_after_write = true;
+                    break;
                 }
-            };
-            wait_if_paused(&shared, &args).await;
-            let mut ctx = Ctx { shared: &shared, client: &mut client, config: &config, now: unix_ms() };
-            let reply = commands::dispatch(&mut ctx, &args);
-            match client.reply_mode {
-                ReplyMode::On => encode(&reply, client.resp, &mut wbuf),
-                ReplyMode::Off => {}
-                ReplyMode::Skip => client.reply_mode = ReplyMode::On,
-                ReplyMode::SkipNext => client.reply_mode = ReplyMode::Skip,
-            }
-            if client.close_after_reply || shared.shutting_down() {
-                break;
-            }
-            if config_gen != shared.config_generation() {
-                config = shared.config();
-                config_gen = shared.config_generation();
+                BatchEnd::ProtocolError(text) => {
+                    shared.log(Level::Verbose, &format!("Protocol error ({text}) from client: id={} addr={addr}", batch.client.id));
+                    encode(&Reply::Error(text.into()), batch.client.resp, &mut wbuf);
+                    close_after_write = true;
+                    break;
+                }
             }
         }
         publish_meta(&client, &rbuf, &wbuf, &shared);
@@ -169,7 +155,7 @@ pub async fn serve(shared: Arc<Shared>, mut stream: TcpStream, addr: SocketAddr)
                 wbuf = BytesMut::with_capacity(READ_CHUNK);
             }
         }
-        if client.close_after_reply {
+        if close_after_write || client.close_after_reply {
             break;
         }
         if rbuf.is_empty() && rbuf.capacity() > 1024 * 1024 {
@@ -212,22 +198,93 @@ async fn idle_sleep(timeout: u64, last: std::time::Instant) {
     tokio::time::sleep_until(deadline.into()).await;
 }
 
-/// Holds the client while CLIENT PAUSE is in effect: every command under ALL, and
-/// commands that may write under WRITE (as Redis 7.0 decides from the command's flags).
-async fn wait_if_paused(shared: &Shared, args: &[bytes::Bytes]) {
-    loop {
+/// How a batch ended.
+enum BatchEnd {
+    /// The read buffer holds no further complete request.
+    NeedInput,
+    /// The next request must wait for CLIENT PAUSE to end.
+    Paused,
+    /// The client asked to close (QUIT, CLIENT KILL of itself, SHUTDOWN).
+    Close,
+    /// A malformed request: reply this text and close.
+    ProtocolError(String),
+}
+
+/// One connection's view while it runs the requests it has buffered.
+struct Batch<'a> {
+    shared: &'a Shared,
+    client: &'a mut Client,
+    config: &'a mut Arc<Config>,
+    config_gen: &'a mut u64,
+}
+
+impl Batch<'_> {
+    /// Runs every complete request in `rbuf`, encoding replies into `wbuf`. Synchronous:
+    /// the store gate is held (shared) across the whole batch, so a pipeline of N
+    /// commands pays for the gate once, and it is released before returning, so no
+    /// lock is ever held across an `.await` (the guard is not even `Send`).
+    fn run(&mut self, parser: &mut RequestParser, rbuf: &mut BytesMut, wbuf: &mut BytesMut, pending: &mut Option<Args>) -> BatchEnd {
+        let shared = self.shared;
+        let mut gate = GateHold::new(&shared.gate);
+        let end = loop {
+            let args = match pending.take() {
+                Some(args) => args,
+                None => {
+                    let limits = Limits {
+                        max_bulk_len: self.config.proto_max_bulk_len,
+                        unauthenticated: !self.client.authenticated && self.config.requirepass.is_some(),
+                    };
+                    match parser.next(rbuf, limits) {
+                        Ok(Some(args)) => args,
+                        Ok(None) => break BatchEnd::NeedInput,
+                        Err(e) => break BatchEnd::ProtocolError(e.0),
+                    }
+                }
+            };
+            if must_pause(shared, &args) {
+                *pending = Some(args);
+                break BatchEnd::Paused;
+            }
+            let mut ctx = Ctx { shared, client: self.client, config: self.config, now: unix_ms() };
+            let reply = commands::dispatch(&mut ctx, &args, &mut gate);
+            let client = &mut *self.client;
+            match client.reply_mode {
+                ReplyMode::On => encode(&reply, client.resp, wbuf),
+                ReplyMode::Off => {}
+                ReplyMode::Skip => client.reply_mode = ReplyMode::On,
+                ReplyMode::SkipNext => client.reply_mode = ReplyMode::Skip,
+            }
+            if client.close_after_reply || shared.shutting_down() {
+                break BatchEnd::Close;
+            }
+            if *self.config_gen != shared.config_generation() {
+                *self.config = shared.config();
+                *self.config_gen = shared.config_generation();
+            }
+        };
+        drop(gate);
+        commands::flush_stats(shared, self.client);
+        end
+    }
+}
+
+/// Must this request wait for CLIENT PAUSE? Every command under ALL; under WRITE, the
+/// commands that may write (as Redis 7.0 decides from the command's flags).
+fn must_pause(shared: &Shared, args: &[bytes::Bytes]) -> bool {
+    let until = shared.pause.until.load(Relaxed);
+    if until == 0 || until <= unix_ms() {
+        return false;
+    }
+    !shared.pause.writes_only.load(Relaxed) || may_write(args)
+}
+
+/// Sleeps while the pending request must wait for CLIENT PAUSE.
+async fn wait_if_paused(shared: &Shared, args: Option<&[bytes::Bytes]>) {
+    let Some(args) = args else { return };
+    while must_pause(shared, args) {
         let until = shared.pause.until.load(Relaxed);
-        if until == 0 {
-            return;
-        }
-        let now = unix_ms();
-        if until <= now {
-            return;
-        }
-        if shared.pause.writes_only.load(Relaxed) && !may_write(args) {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis((until - now).min(20))).await;
+        let left = until.saturating_sub(unix_ms()).clamp(1, 20);
+        tokio::time::sleep(std::time::Duration::from_millis(left)).await;
     }
 }
 

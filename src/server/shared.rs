@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use parking_lot::{Mutex, RwLock};
+use parking_lot::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::client::ClientRegistry;
 use super::log::{Level, Logger};
@@ -37,6 +37,34 @@ impl ServerStats {
         let code = text.split(|c| *c == b' ').next().unwrap_or(b"ERR");
         let code = String::from_utf8_lossy(&code[..code.len().min(128)]).into_owned();
         *self.errors.lock().entry(code).or_insert(0) += 1;
+    }
+}
+
+/// A connection's hold on the store gate while it runs a batch: taken shared on first
+/// use, released for a command that needs the gate exclusively, and dropped at the end
+/// of the batch (before any `.await`).
+pub struct GateHold<'s> {
+    gate: &'s RwLock<()>,
+    guard: Option<RwLockReadGuard<'s, ()>>,
+}
+
+impl<'s> GateHold<'s> {
+    /// Not holding anything yet.
+    pub fn new(gate: &'s RwLock<()>) -> GateHold<'s> {
+        GateHold { gate, guard: None }
+    }
+
+    /// Makes sure the gate is held shared.
+    pub fn shared(&mut self) {
+        if self.guard.is_none() {
+            self.guard = Some(self.gate.read());
+        }
+    }
+
+    /// Gives up the shared hold and takes the gate exclusively.
+    pub fn exclusive(&mut self) -> RwLockWriteGuard<'s, ()> {
+        self.guard = None;
+        self.gate.write()
     }
 }
 
