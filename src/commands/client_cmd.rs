@@ -150,6 +150,7 @@ fn pause(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
         3 => false,
         4 if is(&a[3], "all") => false,
         4 if is(&a[3], "write") => true,
+        4 => return Err("ERR CLIENT PAUSE mode must be WRITE or ALL".into()),
         _ => return Err(e::SYNTAX.into()),
     };
     let p = &ctx.shared.pause;

@@ -24,6 +24,7 @@ impl From<String> for CmdError {
 pub const SYNTAX: &str = "ERR syntax error";
 pub const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
 pub const NOT_INTEGER: &str = "ERR value is not an integer or out of range";
+pub const INT32_RANGE: &str = "ERR value is out of range, value must between -2147483648 and 2147483647";
 pub const NOT_FLOAT: &str = "ERR value is not a valid float";
 pub const OVERFLOW: &str = "ERR increment or decrement would overflow";
 pub const INCR_NAN_INF: &str = "ERR increment would produce NaN or Infinity";

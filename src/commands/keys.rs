@@ -186,8 +186,7 @@ fn renamenx(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
 
 /// Reads a database index as Redis's getIntFromObject does (32-bit), then range-checks.
 fn db_arg(ctx: &Ctx, arg: &[u8]) -> Result<usize, CmdError> {
-    let n = int(arg)?;
-    let n = i32::try_from(n).map_err(|_| CmdError::from(e::NOT_INTEGER))?;
+    let n = super::args::int32(arg, None)?;
     usize::try_from(n).ok().filter(|n| *n < ctx.shared.store.databases()).ok_or_else(|| e::DB_INDEX_OUT_OF_RANGE.into())
 }
 
@@ -415,10 +414,14 @@ fn object_refcount(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     let Some(entry) = t.peek_no_touch(db, &a[2]) else {
         return Ok(Reply::Nil);
     };
-    // Redis shares the objects for 0..9999 (OBJ_SHARED_INTEGERS) and reports INT_MAX.
-    let shared = entry.string_encoding() == "int"
-        && entry.as_str().and_then(crate::numbers::parse_i64).is_some_and(|n| (0..10000).contains(&n));
-    Ok(Reply::Int(if shared { i64::from(i32::MAX) } else { 1 }))
+    Ok(Reply::Int(if is_shared_integer(entry) { i64::from(i32::MAX) } else { 1 }))
+}
+
+/// Redis shares the objects for 0..9999 (OBJ_SHARED_INTEGERS) and reports their
+/// refcount as INT_MAX.
+pub fn is_shared_integer(entry: &crate::store::Entry) -> bool {
+    entry.string_encoding() == "int"
+        && entry.as_str().and_then(crate::numbers::parse_i64).is_some_and(|n| (0..10000).contains(&n))
 }
 
 /// OBJECT HELP → Array of help lines.

@@ -66,14 +66,11 @@ pub const COMMANDS: &[Command] = &[
     },
 ];
 
-/// A 32-bit integer argument, with a command-specific error for non-integers.
-fn int32(arg: &[u8], err: &'static str) -> Result<i64, CmdError> {
-    crate::numbers::parse_i64(arg).filter(|n| i32::try_from(*n).is_ok()).ok_or_else(|| err.into())
-}
+use super::args::int32;
 
 /// SELECT index → OK.
 fn select(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
-    let id = int32(&a[1], e::NOT_INTEGER)?;
+    let id = int32(&a[1], None)?;
     match usize::try_from(id) {
         Ok(id) if id < ctx.shared.store.databases() => {
             ctx.client.db = id;
@@ -85,8 +82,8 @@ fn select(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
 
 /// SWAPDB index1 index2 → OK.
 fn swapdb(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
-    let x = int32(&a[1], "ERR invalid first DB index")?;
-    let y = int32(&a[2], "ERR invalid second DB index")?;
+    let x = int32(&a[1], Some("ERR invalid first DB index"))?;
+    let y = int32(&a[2], Some("ERR invalid second DB index"))?;
     let n = ctx.shared.store.databases();
     let (Ok(x), Ok(y)) = (usize::try_from(x), usize::try_from(y)) else {
         return Err(e::DB_INDEX_OUT_OF_RANGE.into());

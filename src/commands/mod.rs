@@ -184,6 +184,7 @@ pub fn dispatch(ctx: &mut Ctx, args: &[Bytes], gate: &mut GateHold) -> Reply {
                 entry = table.get(idx);
             }
             None => {
+                // No command was resolved, so no command's counters move (as Redis).
                 let e = errors::unknown_subcommand(name, &args[1]);
                 return reject(ctx, e);
             }
@@ -193,9 +194,11 @@ pub fn dispatch(ctx: &mut Ctx, args: &[Bytes], gate: &mut GateHold) -> Reply {
     let n = args.len() as i64;
     if (arity > 0 && n != i64::from(arity)) || (arity < 0 && n < -i64::from(arity)) {
         let e = errors::wrong_arity(&entry.fullname);
+        entry.stats.rejected_calls.fetch_add(1, Relaxed);
         return reject(ctx, e);
     }
     if !ctx.client.authenticated && ctx.config.requirepass.is_some() && entry.cmd.flags & flags::NO_AUTH == 0 {
+        entry.stats.rejected_calls.fetch_add(1, Relaxed);
         return reject(ctx, CmdError::from(errors::NOAUTH));
     }
 

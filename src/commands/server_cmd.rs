@@ -314,9 +314,9 @@ fn info_section(ctx: &Ctx, section: &str, out: &mut String) {
         "keyspace" => {
             w.push_str("# Keyspace\r\n");
             for db in 0..sh.store.databases() {
-                let (keys, expires) = sh.store.db_counts(db);
+                let (keys, expires, avg_ttl) = sh.store.db_counts(db, ctx.now);
                 if keys > 0 {
-                    let _ = write!(w, "db{db}:keys={keys},expires={expires},avg_ttl=0\r\n");
+                    let _ = write!(w, "db{db}:keys={keys},expires={expires},avg_ttl={avg_ttl}\r\n");
                 }
             }
         }
@@ -386,8 +386,9 @@ fn debug(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
         let enc = entry.encoding();
         let len = entry.as_str().map_or(0, <[u8]>::len);
         let lru = entry.lru();
+        let refcount = if super::keys::is_shared_integer(entry) { i32::MAX } else { 1 };
         let text = format!(
-            "Value at:0x0 refcount:1 encoding:{enc} serializedlength:{} lru:{lru} lru_seconds_idle:{}",
+            "Value at:0x0 refcount:{refcount} encoding:{enc} serializedlength:{} lru:{lru} lru_seconds_idle:{}",
             len + 1,
             now_clock.saturating_sub(lru)
         );
@@ -398,14 +399,14 @@ fn debug(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
         return Ok(Reply::simple("OK"));
     }
     if is(sub, "populate") && (3..=5).contains(&a.len()) {
-        let count = crate::numbers::parse_i64(&a[2])
-            .filter(|n| *n >= 0)
-            .ok_or(CmdError::from("ERR count is not a valid integer"))?;
+        let count = super::args::int(&a[2])?;
+        if count < 0 {
+            return Err("ERR value is out of range, must be positive".into());
+        }
         let prefix: &[u8] = if a.len() >= 4 { &a[3] } else { b"key" };
         let size = if a.len() == 5 {
-            crate::numbers::parse_i64(&a[4])
-                .filter(|n| *n >= 0)
-                .ok_or(CmdError::from("ERR size is not a valid integer"))? as usize
+            usize::try_from(super::args::int(&a[4])?)
+                .map_err(|_| CmdError::from("ERR value is out of range, must be positive"))?
         } else {
             0
         };
@@ -427,7 +428,7 @@ fn debug(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
         }
         return Ok(Reply::Ok);
     }
-    let mut text = b"ERR unknown subcommand '".to_vec();
+    let mut text = b"ERR unknown subcommand or wrong number of arguments for '".to_vec();
     text.extend_from_slice(sub);
     text.extend_from_slice(b"'. Try DEBUG HELP.");
     Err(e::custom(text))

@@ -15,11 +15,11 @@ use tokio::net::TcpStream;
 
 use super::client::{Client, ReplyMode};
 use super::log::Level;
+use super::shared::GateHold;
 use super::shared::{unix_ms, Shared};
 use crate::commands::{self, Ctx};
 use crate::config::Config;
 use crate::protocol::{encode, Args, Limits, Reply, RequestParser};
-use super::shared::GateHold;
 
 const READ_CHUNK: usize = 16 * 1024;
 
@@ -127,7 +127,8 @@ pub async fn serve(shared: Arc<Shared>, mut stream: TcpStream, addr: SocketAddr)
         }
 
         // Run every complete request in the buffer, then write all replies at once.
-        let mut batch = Batch { shared: &shared, client: &mut client, config: &mut config, config_gen: &mut config_gen };
+        let mut batch =
+            Batch { shared: &shared, client: &mut client, config: &mut config, config_gen: &mut config_gen };
         loop {
             match batch.run(&mut parser, &mut rbuf, &mut wbuf, &mut pending) {
                 BatchEnd::NeedInput => break,
@@ -137,7 +138,10 @@ pub async fn serve(shared: Arc<Shared>, mut stream: TcpStream, addr: SocketAddr)
                     break;
                 }
                 BatchEnd::ProtocolError(text) => {
-                    shared.log(Level::Verbose, &format!("Protocol error ({text}) from client: id={} addr={addr}", batch.client.id));
+                    shared.log(
+                        Level::Verbose,
+                        &format!("Protocol error ({text}) from client: id={} addr={addr}", batch.client.id),
+                    );
                     encode(&Reply::Error(text.into()), batch.client.resp, &mut wbuf);
                     close_after_write = true;
                     break;
@@ -223,7 +227,13 @@ impl Batch<'_> {
     /// the store gate is held (shared) across the whole batch, so a pipeline of N
     /// commands pays for the gate once, and it is released before returning, so no
     /// lock is ever held across an `.await` (the guard is not even `Send`).
-    fn run(&mut self, parser: &mut RequestParser, rbuf: &mut BytesMut, wbuf: &mut BytesMut, pending: &mut Option<Args>) -> BatchEnd {
+    fn run(
+        &mut self,
+        parser: &mut RequestParser,
+        rbuf: &mut BytesMut,
+        wbuf: &mut BytesMut,
+        pending: &mut Option<Args>,
+    ) -> BatchEnd {
         let shared = self.shared;
         let mut gate = GateHold::new(&shared.gate);
         let end = loop {

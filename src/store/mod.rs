@@ -31,6 +31,8 @@ pub struct Shard {
     pub dict: Dict,
     /// How many entries carry an expiry (INFO keyspace `expires=`).
     expires: usize,
+    /// Sum of the expiry times of those entries: INFO's `avg_ttl` without sampling.
+    expire_sum: u128,
     /// Where the active-expiry sweep resumes (a `Dict::scan_bucket` cursor).
     sweep: u64,
 }
@@ -39,6 +41,22 @@ impl Shard {
     /// Number of entries with an expiry.
     pub fn expires(&self) -> usize {
         self.expires
+    }
+
+    /// Counts an entry's expiry in (`Some`) after it was stored.
+    fn track_expire(&mut self, at: Option<u64>) {
+        if let Some(at) = at {
+            self.expires += 1;
+            self.expire_sum += u128::from(at);
+        }
+    }
+
+    /// Takes an entry's expiry out of the counts after it was removed or changed.
+    fn forget_expire(&mut self, at: Option<u64>) {
+        if let Some(at) = at {
+            self.expires -= 1;
+            self.expire_sum -= u128::from(at);
+        }
     }
 }
 
@@ -137,15 +155,16 @@ impl Store {
         self.dbs.get(db).map_or(0, |d| d.shards.iter().map(|s| s.lock().dict.len()).sum())
     }
 
-    /// (keys, keys with an expiry) of a database, for INFO keyspace.
-    pub fn db_counts(&self, db: usize) -> (usize, usize) {
-        let Some(d) = self.dbs.get(db) else {
-            return (0, 0);
-        };
-        d.shards.iter().fold((0, 0), |(k, e), s| {
+    /// (keys, keys with an expiry, average TTL in ms of those) of a database, for INFO
+    /// keyspace. Redis estimates `avg_ttl` by sampling; we know it exactly.
+    pub fn db_counts(&self, db: usize, now: u64) -> (usize, usize, u64) {
+        let Some(d) = self.dbs.get(db) else { return (0, 0, 0) };
+        let (keys, expires, sum) = d.shards.iter().fold((0, 0, 0u128), |(k, e, sum), s| {
             let s = s.lock();
-            (k + s.dict.len(), e + s.expires)
-        })
+            (k + s.dict.len(), e + s.expires, sum + s.expire_sum)
+        });
+        let avg = if expires > 0 { (sum / expires as u128) as u64 } else { 0 };
+        (keys, expires, if expires > 0 { avg.saturating_sub(now) } else { 0 })
     }
 
     /// Removes every key of one database. The dictionaries are returned so the caller
@@ -159,6 +178,7 @@ impl Store {
             .map(|s| {
                 let mut s = s.lock();
                 s.expires = 0;
+                s.expire_sum = 0;
                 s.sweep = 0;
                 std::mem::take(&mut s.dict)
             })
@@ -217,11 +237,14 @@ impl Store {
         let mut shard = (cursor as usize) & self.shard_mask;
         let mut bucket = cursor >> bits;
         let mut budget = count.max(1).saturating_mul(10);
+        let mut expired: Vec<Vec<u8>> = Vec::new();
         loop {
-            let guard = d.shards[shard].lock();
+            let mut guard = d.shards[shard].lock();
             loop {
                 bucket = guard.dict.scan_bucket(bucket, |e| {
-                    if !e.is_expired(now) && keep(e) {
+                    if e.is_expired(now) {
+                        expired.push(e.key().to_vec());
+                    } else if keep(e) {
                         out.push(Bytes::copy_from_slice(e.key()));
                     }
                 });
@@ -229,6 +252,10 @@ impl Store {
                 if bucket == 0 || out.len() >= count || budget == 0 {
                     break;
                 }
+            }
+            // Like Redis, SCAN reclaims the expired keys it walks over.
+            for key in expired.drain(..) {
+                self.remove_expired(&mut guard, &key);
             }
             drop(guard);
             if bucket == 0 {
@@ -240,6 +267,19 @@ impl Store {
             if out.len() >= count || budget == 0 {
                 return ((bucket << bits) | shard as u64, out);
             }
+        }
+    }
+
+    /// Removes a key found expired while walking a shard, counting it.
+    fn remove_expired(&self, shard: &mut Shard, key: &[u8]) -> bool {
+        let h = self.hash(key);
+        match shard.dict.remove(key, h, |k| self.hash(k)) {
+            Some(e) => {
+                shard.forget_expire(e.expire());
+                self.stats.expired_keys.fetch_add(1, Ordering::Relaxed);
+                true
+            }
+            None => false,
         }
     }
 
@@ -270,12 +310,8 @@ impl Store {
                 Some((key, false)) => return Some(key),
                 Some((key, true)) => {
                     let h = self.hash(&key);
-                    if let Some(e) = s.dict.remove(&key, h, |k| self.hash(k)) {
-                        if e.expire().is_some() {
-                            s.expires -= 1;
-                        }
-                        self.stats.expired_keys.fetch_add(1, Ordering::Relaxed);
-                    }
+                    self.remove_expired(&mut s, &key);
+                    let _ = h;
                 }
                 None => {}
             }
@@ -310,10 +346,7 @@ impl Store {
                 }
                 s.sweep = cursor;
                 for key in expired {
-                    let h = self.hash(&key);
-                    if s.dict.remove(&key, h, |k| self.hash(k)).is_some() {
-                        s.expires -= 1;
-                        self.stats.expired_keys.fetch_add(1, Ordering::Relaxed);
+                    if self.remove_expired(&mut s, &key) {
                         removed.push((dbi, key));
                     }
                 }
@@ -350,8 +383,8 @@ impl<'a> Txn<'a> {
         };
         let expired = matches!(shard.dict.get(key, hash), Some(e) if e.is_expired(now));
         if expired {
-            if shard.dict.remove(key, hash, |k| store.hash(k)).is_some() {
-                shard.expires -= 1;
+            if let Some(e) = shard.dict.remove(key, hash, |k| store.hash(k)) {
+                shard.forget_expire(e.expire());
             }
             store.stats.expired_keys.fetch_add(1, Ordering::Relaxed);
         }
@@ -400,13 +433,9 @@ impl<'a> Txn<'a> {
             return;
         };
         if let Some(old) = shard.dict.remove(&key, hash, |k| store.hash(k)) {
-            if old.expire().is_some() {
-                shard.expires -= 1;
-            }
+            shard.forget_expire(old.expire());
         }
-        if entry.expire().is_some() {
-            shard.expires += 1;
-        }
+        shard.track_expire(entry.expire());
         shard.dict.insert_new(hash, entry, |k| store.hash(k));
     }
 
@@ -419,9 +448,7 @@ impl<'a> Txn<'a> {
         }
         let shard = self.shard(db, hash)?;
         let e = shard.dict.remove(key, hash, |k| store.hash(k))?;
-        if e.expire().is_some() {
-            shard.expires -= 1;
-        }
+        shard.forget_expire(e.expire());
         Some(e)
     }
 
@@ -437,13 +464,10 @@ impl<'a> Txn<'a> {
         let Some(e) = shard.dict.get_mut(key, hash) else {
             return false;
         };
-        let had = e.expire().is_some();
+        let old = e.expire();
         e.set_expire(at);
-        match (had, at.is_some()) {
-            (false, true) => shard.expires += 1,
-            (true, false) => shard.expires -= 1,
-            _ => {}
-        }
+        shard.forget_expire(old);
+        shard.track_expire(at);
         true
     }
 }
