@@ -16,14 +16,23 @@ fn main() {
         );
         return;
     }
+    if Config::wants_stdin(&args) {
+        println!("{}:C {} # Reading config from stdin", std::process::id(), ferrokv::server::log::timestamp());
+    }
     let config = match Config::from_args(&args) {
         Ok(c) => c,
+        Err(e) if e.is_log_line() => {
+            // Redis logs a file it cannot open as a plain log line, then exits.
+            println!("{}:C {} # {e}", std::process::id(), ferrokv::server::log::timestamp());
+            std::process::exit(1);
+        }
         Err(e) => {
-            eprintln!("{e}");
+            // The error's text already has Redis's surrounding newlines.
+            eprint!("{e}");
             std::process::exit(1);
         }
     };
-    let config_file = args.first().filter(|a| !a.starts_with("--")).cloned().unwrap_or_default();
+    let config_file = config.config_file.clone().unwrap_or_default();
     let boot_log =
         ferrokv::server::log::Logger::new(ferrokv::server::shared::log_level(&config), config.logfile.clone());
     let warn = ferrokv::server::log::Level::Warning;

@@ -210,33 +210,39 @@ fn config_get_and_set() {
     assert_eq!(query_err(&mut con, &["CONFIG", "FOO"]), "ERR unknown subcommand 'FOO'. Try CONFIG HELP.");
 }
 
-/// Where the configuration stub still differs from Redis's parameter table.
+/// CONFIG GET/SET edge cases, with the replies recorded from Redis 7.0.15.
 #[test]
-fn config_differences_from_redis() {
+fn config_get_set_edge_cases() {
     let (_server, mut con) = start();
-    // FIXME(compat): Redis 7.0.15 names a parameter asked for without a glob as
-    // the caller spelled it: ["HZ", "10"].
-    assert_eq!(query(&mut con, &["CONFIG", "GET", "HZ"]), bulks(&["hz", "10"]));
-    // FIXME(compat): Redis 7.0.15 replies ["maxmemory", "0"].
-    assert_eq!(query(&mut con, &["CONFIG", "GET", "maxmemory"]), Value::Array(vec![]));
-    // FIXME(compat): Redis 7.0.15 replies "ERR Unknown option or number of
-    // arguments for CONFIG SET - 'nosuchparam'".
-    assert_eq!(query(&mut con, &["CONFIG", "SET", "nosuchparam", "1"]), Value::Okay);
-    // FIXME(compat): Redis 7.0.15 replies "ERR CONFIG SET failed (possibly related
-    // to argument 'hz') - argument couldn't be parsed into an integer".
-    assert_eq!(query_err(&mut con, &["CONFIG", "SET", "hz", "abc"]), "ERR bad");
-    // FIXME(compat): Redis 7.0.15 replies "ERR syntax error" for an odd number of
-    // arguments that passes the arity check.
+    // A parameter asked for without a glob is named as the caller spelled it.
+    assert_eq!(query(&mut con, &["CONFIG", "GET", "HZ"]), bulks(&["HZ", "10"]));
+    assert_eq!(query(&mut con, &["CONFIG", "GET", "maxmemory"]), bulks(&["maxmemory", "0"]));
     assert_eq!(
-        query_err(&mut con, &["CONFIG", "SET", "hz", "10", "port"]),
-        "ERR wrong number of arguments for 'config|set' command"
+        query_err(&mut con, &["CONFIG", "SET", "nosuchparam", "1"]),
+        "ERR Unknown option or number of arguments for CONFIG SET - 'nosuchparam'"
     );
-    // FIXME(compat): Redis 7.0.15 clamps hz to 1..500, so CONFIG GET then replies
-    // "1" and "500"; ours stores the value as given.
+    assert_eq!(
+        query_err(&mut con, &["CONFIG", "SET", "hz", "abc"]),
+        "ERR CONFIG SET failed (possibly related to argument 'hz') - argument couldn't be parsed into an integer"
+    );
+    assert_eq!(query_err(&mut con, &["CONFIG", "SET", "hz", "10", "port"]), "ERR syntax error");
+    // hz is clamped to 1..500.
     assert_eq!(query(&mut con, &["CONFIG", "SET", "hz", "0"]), Value::Okay);
-    assert_eq!(query(&mut con, &["CONFIG", "GET", "hz"]), bulks(&["hz", "0"]));
+    assert_eq!(query(&mut con, &["CONFIG", "GET", "hz"]), bulks(&["hz", "1"]));
     assert_eq!(query(&mut con, &["CONFIG", "SET", "hz", "1000"]), Value::Okay);
-    assert_eq!(query(&mut con, &["CONFIG", "GET", "hz"]), bulks(&["hz", "1000"]));
+    assert_eq!(query(&mut con, &["CONFIG", "GET", "hz"]), bulks(&["hz", "500"]));
+    // Several pairs are applied all or nothing.
+    assert_eq!(
+        query_err(&mut con, &["CONFIG", "SET", "hz", "20", "maxmemory", "nope"]),
+        "ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a memory value"
+    );
+    assert_eq!(query(&mut con, &["CONFIG", "GET", "hz"]), bulks(&["hz", "500"]));
+    assert_eq!(query(&mut con, &["CONFIG", "SET", "hz", "20", "maxmemory", "1mb"]), Value::Okay);
+    // Several patterns: Redis's order is its dict's, so compare as pairs.
+    let Value::Array(flat) = query(&mut con, &["CONFIG", "GET", "maxmemory", "hz"]) else { panic!("array") };
+    let mut pairs: Vec<(Value, Value)> = flat.chunks(2).map(|p| (p[0].clone(), p[1].clone())).collect();
+    pairs.sort_by_key(|(k, _)| format!("{k:?}"));
+    assert_eq!(pairs, vec![(bulk("hz"), bulk("20")), (bulk("maxmemory"), bulk("1048576"))]);
 }
 
 #[test]

@@ -41,14 +41,20 @@ fn get(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
 
 /// CONFIG SET parameter value [parameter value ...] → OK; all or nothing.
 fn set(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
-    if !a.len().is_multiple_of(2) {
-        return Err(e::wrong_arity("config|set"));
-    }
-    let pairs: Vec<(&[u8], &[u8])> = a[2..].chunks(2).map(|p| (&p[0][..], &p[1][..])).collect();
-    ctx.shared.update_config(|c| {
+    let args: Vec<&[u8]> = a[2..].iter().map(|x| &x[..]).collect();
+    let local = ctx.client.handle.addr.ip().is_loopback();
+    let shared = ctx.shared;
+    shared.update_config(|c| {
         let mut next = c.clone();
-        match next.set(&pairs) {
-            Ok(()) => {
+        match next.set_args(&args, local) {
+            Ok(changed) => {
+                // What must act on a change does so here; everything else reads the
+                // configuration snapshot per batch (requirepass, timeout, hz, ...).
+                // FIXME(compat): Redis rebinds on `port`/`bind` changes; ours keeps the
+                // listeners it started with until the next start.
+                if changed.iter().any(|n| n.starts_with("maxmemory-policy") || n.starts_with("lfu-")) {
+                    shared.store.set_eviction_params(&next);
+                }
                 *c = next;
                 Ok(Reply::Ok)
             }

@@ -28,7 +28,7 @@ fn hset(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
         return Err(e::wrong_arity("hset"));
     }
     let db = ctx.client.db;
-    let lru = crate::store::lru_clock(ctx.now);
+    let lru = ctx.shared.store.new_clock(ctx.now);
     let mut t = ctx.lock(&[&a[1]]);
     if t.peek(db, &a[1]).is_none() {
         t.insert(db, Entry::new_object(&a[1], Object::new_hash(), None, lru));

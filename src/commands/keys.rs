@@ -382,26 +382,34 @@ fn object_encoding(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
 
 const LFU_NOT_SELECTED: &str = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
 
+const LFU_SELECTED: &str = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
+
 /// OBJECT FREQ key → Integer: the LFU counter (only under an LFU policy).
 fn object_freq(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     let db = ctx.client.db;
+    let now = ctx.now;
+    let store = &ctx.shared.store;
     let mut t = ctx.lock(&[&a[2]]);
-    if t.peek(db, &a[2]).is_none() {
-        return Ok(Reply::Nil);
+    let Some(entry) = t.peek_no_touch(db, &a[2]) else { return Ok(Reply::Nil) };
+    if !store.lfu() {
+        return Err(LFU_NOT_SELECTED.into());
     }
-    // No LFU policy exists yet (eviction is a later issue), so Redis's refusal applies.
-    Err(LFU_NOT_SELECTED.into())
+    Ok(Reply::Int(i64::from(store.lfu_counter(entry.lru(), now))))
 }
 
 /// OBJECT IDLETIME key → Integer: seconds since the last access.
 fn object_idletime(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     let db = ctx.client.db;
     let now_clock = crate::store::lru_clock(ctx.now);
+    let lfu = ctx.shared.store.lfu();
     let mut t = ctx.lock(&[&a[2]]);
     // Read the clock before `peek` refreshes it: OBJECT does not count as an access.
     let Some(entry) = t.peek_no_touch(db, &a[2]) else {
         return Ok(Reply::Nil);
     };
+    if lfu {
+        return Err(LFU_SELECTED.into());
+    }
     let then = entry.lru();
     let idle = if now_clock >= then { now_clock - then } else { now_clock + (0x00ff_ffff - then) };
     Ok(Reply::Int(i64::from(idle)))

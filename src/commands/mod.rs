@@ -152,7 +152,10 @@ impl Ctx<'_> {
     /// Locks the shards of `keys` in the client's current database.
     pub fn lock(&self, keys: &[&[u8]]) -> crate::store::Txn<'_> {
         let db = self.client.db;
-        let pairs: smallvec::SmallVec<[(usize, &[u8]); 4]> = keys.iter().map(|k| (db, *k)).collect();
+        if let [key] = keys {
+            return self.shared.store.lock_one(self.now, db, key);
+        }
+        let pairs: smallvec::SmallVec<[(usize, &[u8]); 16]> = keys.iter().map(|k| (db, *k)).collect();
         self.shared.store.lock(self.now, &pairs)
     }
 
@@ -164,13 +167,29 @@ impl Ctx<'_> {
 
 /// Runs one request and returns its reply. Unknown commands, bad arity and missing
 /// authentication are answered here, before any handler runs.
-pub fn dispatch(ctx: &mut Ctx, args: &[Bytes], gate: &mut GateHold) -> Reply {
+///
+/// `start` is when the command began (the caller already read the clock for `ctx.now`);
+/// the command's duration for INFO commandstats is measured from it.
+pub fn dispatch(ctx: &mut Ctx, args: &[Bytes], gate: &mut GateHold, start: std::time::Instant) -> Reply {
     use std::sync::atomic::Ordering::Relaxed;
     let table = &*TABLE;
     let Some(name) = args.first() else {
         return Reply::Ok;
     };
-    let Some(mut idx) = table.lookup(name) else {
+    let (cached, cached_len, cached_idx) = &ctx.client.last_lookup;
+    let hit = cached_idx != &usize::MAX && name.len() == usize::from(*cached_len) && cached[..name.len()] == name[..];
+    let found = if hit {
+        Some(*cached_idx)
+    } else {
+        let found = table.lookup(name);
+        if let (Some(i), true) = (found, name.len() <= 16) {
+            let mut copy = [0u8; 16];
+            copy[..name.len()].copy_from_slice(name);
+            ctx.client.last_lookup = (copy, name.len() as u8, i);
+        }
+        found
+    };
+    let Some(mut idx) = found else {
         ctx.shared.stats.rejected_calls.fetch_add(1, Relaxed);
         ctx.shared.stats.record_error(&errors::unknown_command(args).0);
         return Reply::Error(errors::unknown_command(args).0);
@@ -203,7 +222,6 @@ pub fn dispatch(ctx: &mut Ctx, args: &[Bytes], gate: &mut GateHold) -> Reply {
     }
 
     ctx.client.last_command = idx;
-    let start = std::time::Instant::now();
     let result = if entry.cmd.flags & flags::EXCLUSIVE != 0 {
         let _whole = gate.exclusive();
         (entry.cmd.handler)(ctx, args)

@@ -9,7 +9,6 @@ use super::args::is;
 use super::errors::{self as e, CmdError};
 use super::flags::*;
 use super::{acl, CmdResult, Command, Ctx, TABLE};
-use crate::config::Enable;
 use crate::protocol::Reply;
 use crate::server::log::Level;
 use crate::store::Entry;
@@ -326,11 +325,7 @@ fn info_section(ctx: &Ctx, section: &str, out: &mut String) {
 
 /// May this client run DEBUG? (`enable-debug-command`: no, yes, or local connections only.)
 fn debug_allowed(ctx: &Ctx) -> bool {
-    match ctx.config.enable_debug_command {
-        Enable::Yes => true,
-        Enable::No => false,
-        Enable::Local => ctx.client.handle.addr.ip().is_loopback(),
-    }
+    ctx.config.enable_debug_command.allows(ctx.client.handle.addr.ip().is_loopback())
 }
 
 /// DEBUG subcommand [args ...]: SLEEP, SET-ACTIVE-EXPIRE, OBJECT, STRINGMATCH-LEN, POPULATE, HELP.
@@ -411,7 +406,7 @@ fn debug(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
             0
         };
         let db = ctx.client.db;
-        let lru = crate::store::lru_clock(ctx.now);
+        let lru = ctx.shared.store.new_clock(ctx.now);
         for j in 0..count {
             let mut key = prefix.to_vec();
             key.push(b':');

@@ -25,7 +25,7 @@ pub const COMMANDS: &[Command] = &[
 /// SADD key member [member ...] → Integer: members added.
 fn sadd(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     let db = ctx.client.db;
-    let lru = crate::store::lru_clock(ctx.now);
+    let lru = ctx.shared.store.new_clock(ctx.now);
     let mut t = ctx.lock(&[&a[1]]);
     if t.peek(db, &a[1]).is_none() {
         t.insert(db, Entry::new_object(&a[1], Object::new_set(), None, lru));

@@ -11,7 +11,7 @@ use super::errors::{self as e, CmdError};
 use super::flags::*;
 use super::{acl, CmdResult, Command, Ctx};
 use crate::protocol::Reply;
-use crate::store::{Entry, Kind, Txn};
+use crate::store::{Entry, Txn};
 
 const fn row(name: &'static str, arity: i32, flags: u32, keys: (i32, i32, i32), handler: super::Handler) -> Command {
     Command { name, arity, flags, acl: acl::STRING, keys, handler, subcommands: &[] }
@@ -56,7 +56,7 @@ fn get(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     let db = ctx.client.db;
     let mut t = ctx.lock(&[&a[1]]);
     Ok(match read_str(&mut t, db, &a[1])? {
-        Some(v) => Reply::bulk(v),
+        Some(v) => Reply::bulk_copy(v),
         None => Reply::Nil,
     })
 }
@@ -130,20 +130,6 @@ fn expire_at(now: u64, secs: bool, abs: bool, arg: &[u8], invalid: &'static str)
     Ok(ms as u64)
 }
 
-/// Stores a string, keeping or replacing the TTL.
-fn store_string(t: &mut Txn, db: usize, key: &[u8], value: &[u8], expire: Option<u64>, keepttl: bool, lru: u32) {
-    if keepttl {
-        if let Some(entry) = t.peek(db, key) {
-            if entry.kind() == Kind::String || entry.object().is_some() {
-                let exp = entry.expire();
-                t.insert(db, Entry::new_string(key, value, exp, lru));
-                return;
-            }
-        }
-    }
-    t.insert(db, Entry::new_string(key, value, expire, lru));
-}
-
 /// SET key value [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ms-ts|KEEPTTL] → OK, nil, or the old value with GET.
 fn set(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     let o = parse_set_options(a, 3, true)?;
@@ -166,14 +152,19 @@ fn set_generic(
     keepttl: bool,
 ) -> CmdResult {
     let db = ctx.client.db;
-    let lru = crate::store::lru_clock(ctx.now);
     let mut t = ctx.lock(&[key]);
     let old = if get { read_str(&mut t, db, key)?.map(Reply::bulk) } else { None };
-    let found = if get { old.is_some() } else { t.exists(db, key) };
+    let found = if get {
+        old.is_some()
+    } else if nx || xx {
+        t.exists(db, key)
+    } else {
+        false
+    };
     if (nx && found) || (xx && !found) {
         return Ok(if get { old.unwrap_or(Reply::Nil) } else { Reply::Nil });
     }
-    store_string(&mut t, db, key, value, expire, keepttl, lru);
+    t.set_string(db, key, value, if keepttl { None } else { Some(expire) });
     drop(t);
     ctx.dirty(1);
     Ok(if get { old.unwrap_or(Reply::Nil) } else { Reply::Ok })
@@ -182,7 +173,7 @@ fn set_generic(
 /// SETNX key value → Integer: 1 if set, 0 if the key existed.
 fn setnx(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     let db = ctx.client.db;
-    let lru = crate::store::lru_clock(ctx.now);
+    let lru = ctx.shared.store.new_clock(ctx.now);
     let mut t = ctx.lock(&[&a[1]]);
     if t.exists(db, &a[1]) {
         return Ok(Reply::Int(0));
@@ -213,7 +204,7 @@ fn mget(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     Ok(Reply::Array(
         keys.iter()
             .map(|k| match t.get(db, k).and_then(|e| e.as_str()) {
-                Some(v) => Reply::bulk(v),
+                Some(v) => Reply::bulk_copy(v),
                 None => Reply::Nil,
             })
             .collect(),
@@ -225,14 +216,13 @@ fn mset_generic(ctx: &mut Ctx, a: &[Bytes], nx: bool) -> CmdResult {
         return Err(e::wrong_arity(if nx { "msetnx" } else { "mset" }));
     }
     let db = ctx.client.db;
-    let lru = crate::store::lru_clock(ctx.now);
     let keys: Vec<&[u8]> = a[1..].chunks(2).map(|p| &p[0][..]).collect();
     let mut t = ctx.lock(&keys);
     if nx && keys.iter().any(|k| t.exists(db, k)) {
         return Ok(Reply::Int(0));
     }
     for pair in a[1..].chunks(2) {
-        t.insert(db, Entry::new_string(&pair[0], &pair[1], None, lru));
+        t.set_string(db, &pair[0], &pair[1], Some(None));
     }
     drop(t);
     ctx.dirty(keys.len() as u64);
@@ -299,17 +289,14 @@ fn getex(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
 
 fn incr_by(ctx: &mut Ctx, key: &[u8], by: i64) -> CmdResult {
     let db = ctx.client.db;
-    let lru = crate::store::lru_clock(ctx.now);
     let mut t = ctx.lock(&[key]);
-    let (current, expire) = match t.peek(db, key) {
-        None => (0, None),
-        Some(entry) => {
-            let v = entry.as_str().ok_or(CmdError::from(e::WRONGTYPE))?;
-            (int(v)?, entry.expire())
-        }
+    let current = match t.peek(db, key) {
+        None => 0,
+        Some(entry) => int(entry.as_str().ok_or(CmdError::from(e::WRONGTYPE))?)?,
     };
     let next = current.checked_add(by).ok_or(CmdError::from(e::OVERFLOW))?;
-    t.insert(db, Entry::new_string(key, itoa::Buffer::new().format(next).as_bytes(), expire, lru));
+    // Counters keep the key's TTL.
+    t.set_string(db, key, itoa::Buffer::new().format(next).as_bytes(), None);
     drop(t);
     ctx.dirty(1);
     Ok(Reply::Int(next))
@@ -344,7 +331,7 @@ fn decrby(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
 fn incrbyfloat(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     use crate::numbers::{long_double_add, LongDoubleError};
     let db = ctx.client.db;
-    let lru = crate::store::lru_clock(ctx.now);
+    let lru = ctx.shared.store.new_clock(ctx.now);
     let mut t = ctx.lock(&[&a[1]]);
     let (current, expire) = match t.peek(db, &a[1]) {
         None => (None, None),
@@ -371,7 +358,7 @@ fn check_length(ctx: &Ctx, size: u64, add: u64) -> Result<(), CmdError> {
 /// APPEND key value → Integer: the new length.
 fn append(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     let db = ctx.client.db;
-    let lru = crate::store::lru_clock(ctx.now);
+    let lru = ctx.shared.store.new_clock(ctx.now);
     let max = ctx.config.proto_max_bulk_len;
     let mut t = ctx.lock(&[&a[1]]);
     let len = match t.peek(db, &a[1]) {
@@ -439,7 +426,7 @@ fn setrange(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     let offset = offset as u64;
     let value = &a[3];
     let db = ctx.client.db;
-    let lru = crate::store::lru_clock(ctx.now);
+    let lru = ctx.shared.store.new_clock(ctx.now);
     let exists = {
         let mut t = ctx.lock(&[&a[1]]);
         match t.peek(db, &a[1]) {

@@ -109,7 +109,7 @@ impl RequestParser {
 
     /// Reads `*<count>\r\n`. Returns the count (0 for empty or negative counts).
     fn multibulk_header(&mut self, buf: &mut BytesMut, limits: Limits) -> Result<Option<usize>, ProtocolError> {
-        let Some(cr) = memchr(b'\r', buf) else {
+        let Some(cr) = find_cr(buf) else {
             if buf.len() > INLINE_MAX {
                 return Err(err("too big mbulk count string"));
             }
@@ -139,7 +139,7 @@ impl RequestParser {
             let len = match *bulk_len {
                 Some(len) => len,
                 None => {
-                    let Some(cr) = memchr(b'\r', buf) else {
+                    let Some(cr) = find_cr(buf) else {
                         if buf.len() > INLINE_MAX {
                             return Err(err("too big bulk count string"));
                         }
@@ -154,8 +154,8 @@ impl RequestParser {
                             char::from(buf[0])
                         )));
                     }
-                    let len = match crate::numbers::parse_i64(&buf[1..cr]) {
-                        Some(n) if n >= 0 && (n as u64) <= limits.max_bulk_len => n as u64,
+                    let len = match parse_len(&buf[1..cr]) {
+                        Some(n) if n <= limits.max_bulk_len => n,
                         _ => return Err(err("invalid bulk length")),
                     };
                     if len > 16384 && limits.unauthenticated {
@@ -177,9 +177,9 @@ impl RequestParser {
                 return Ok(None);
             }
             // Redis does not check the two bytes after the bulk: it skips them.
-            let arg = buf.split_to(len).freeze();
-            buf.advance(2);
-            self.args.push(arg);
+            let mut arg = buf.split_to(needed);
+            arg.truncate(len);
+            self.args.push(arg.freeze());
             *bulk_len = None;
             *remaining -= 1;
             if *remaining == 0 {
@@ -202,6 +202,29 @@ impl RequestParser {
         buf.advance(pos + 1);
         self.state = State::Start;
         Ok(Some(args.into_iter().map(Bytes::from).collect()))
+    }
+}
+
+/// The first CR in `buf`. Length lines are a few bytes long, so a plain loop over the
+/// first bytes beats setting up a vectorised search; long inputs fall back to memchr.
+fn find_cr(buf: &[u8]) -> Option<usize> {
+    let head = &buf[..buf.len().min(24)];
+    match head.iter().position(|c| *c == b'\r') {
+        Some(p) => Some(p),
+        None if buf.len() > head.len() => memchr(b'\r', &buf[head.len()..]).map(|p| p + head.len()),
+        None => None,
+    }
+}
+
+/// A bulk length as Redis's string2ll reads it, refusing negatives (which string2ll
+/// would accept, and Redis then refuses with the same error).
+fn parse_len(s: &[u8]) -> Option<u64> {
+    if s.len() == 1 && s[0].is_ascii_digit() {
+        return Some(u64::from(s[0] - b'0'));
+    }
+    match crate::numbers::parse_i64(s) {
+        Some(n) if n >= 0 => Some(n as u64),
+        _ => None,
     }
 }
 

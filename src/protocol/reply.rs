@@ -20,6 +20,8 @@ pub enum Reply {
     Int(i64),
     /// A bulk string (`$...`).
     Bulk(Bytes),
+    /// A short bulk string kept inline (GET of a small value allocates nothing).
+    BulkShort(u8, [u8; SHORT_BULK]),
     /// The null bulk string: `$-1` in RESP2, `_` in RESP3.
     Nil,
     /// The null array: `*-1` in RESP2, `_` in RESP3.
@@ -42,7 +44,21 @@ pub enum Reply {
     Push(Vec<Reply>),
 }
 
+/// Longest bulk string [`Reply::BulkShort`] holds.
+pub const SHORT_BULK: usize = 30;
+
 impl Reply {
+    /// A bulk string copied from `b`: inline when short, else in a new buffer.
+    pub fn bulk_copy(b: &[u8]) -> Reply {
+        if b.len() <= SHORT_BULK {
+            let mut data = [0u8; SHORT_BULK];
+            data[..b.len()].copy_from_slice(b);
+            Reply::BulkShort(b.len() as u8, data)
+        } else {
+            Reply::Bulk(Bytes::copy_from_slice(b))
+        }
+    }
+
     /// A simple string from static text.
     pub fn simple(s: &'static str) -> Reply {
         Reply::Simple(Bytes::from_static(s.as_bytes()))
@@ -99,6 +115,7 @@ pub fn encode(reply: &Reply, resp: u8, out: &mut BytesMut) {
             out.put_slice(b"\r\n");
         }
         Reply::Bulk(b) => put_bulk(out, b),
+        Reply::BulkShort(len, data) => put_bulk(out, &data[..usize::from(*len)]),
         Reply::Nil => out.put_slice(if resp >= 3 { b"_\r\n" } else { b"$-1\r\n" }),
         Reply::NilArray => out.put_slice(if resp >= 3 { b"_\r\n" } else { b"*-1\r\n" }),
         Reply::Array(items) => {

@@ -146,6 +146,9 @@ pub struct Client {
     pub handle: Arc<ClientHandle>,
     /// Per-command counters for the current batch (flushed to the table after it).
     pub stats: BatchStats,
+    /// The last command name seen, exactly as sent, and its table index: pipelines
+    /// repeat one command, so most lookups are one short comparison.
+    pub last_lookup: ([u8; 16], u8, usize),
 }
 
 /// Counters of one command within a batch.
@@ -205,6 +208,7 @@ impl Client {
             last_command: usize::MAX,
             handle,
             stats: BatchStats::default(),
+            last_lookup: ([0; 16], 0, usize::MAX),
         }
     }
 }

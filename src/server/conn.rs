@@ -236,6 +236,10 @@ impl Batch<'_> {
     ) -> BatchEnd {
         let shared = self.shared;
         let mut gate = GateHold::new(&shared.gate);
+        // The wall clock is read once per batch; each command's "now" adds the
+        // monotonic time elapsed since, so a command costs one clock read, not two.
+        let batch_start = std::time::Instant::now();
+        let batch_ms = unix_ms();
         let end = loop {
             let args = match pending.take() {
                 Some(args) => args,
@@ -255,8 +259,10 @@ impl Batch<'_> {
                 *pending = Some(args);
                 break BatchEnd::Paused;
             }
-            let mut ctx = Ctx { shared, client: self.client, config: self.config, now: unix_ms() };
-            let reply = commands::dispatch(&mut ctx, &args, &mut gate);
+            let start = std::time::Instant::now();
+            let now = batch_ms + start.duration_since(batch_start).as_millis() as u64;
+            let mut ctx = Ctx { shared, client: self.client, config: self.config, now };
+            let reply = commands::dispatch(&mut ctx, &args, &mut gate, start);
             let client = &mut *self.client;
             match client.reply_mode {
                 ReplyMode::On => encode(&reply, client.resp, wbuf),

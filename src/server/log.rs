@@ -70,7 +70,7 @@ impl Logger {
 }
 
 /// `30 Nov 2026 10:57:45.371` in local time, as Redis prints it.
-fn timestamp() -> String {
+pub fn timestamp() -> String {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     let secs = now.as_secs() as libc::time_t;
     // SAFETY: `tm` is a plain C struct fully written by localtime_r, which only reads `secs`.

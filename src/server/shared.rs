@@ -129,6 +129,7 @@ impl Shared {
     pub fn new(config: Config, config_file: String) -> Arc<Shared> {
         let shards = 64;
         let store = Store::new(config.databases, shards);
+        store.set_eviction_params(&config);
         let log = Logger::new(log_level(&config), config.logfile.clone());
         let run_id: String = (0..40).map(|_| format!("{:x}", rand::random::<u8>() & 15)).collect();
         let (shutdown_tx, _) = tokio::sync::watch::channel(false);

@@ -232,6 +232,18 @@ impl Entry {
         }
     }
 
+    /// Replaces the value with a string and the expiry with `expire`, rebuilding the
+    /// allocation once (SET on an existing key).
+    pub fn replace_string(&mut self, value: &[u8], expire: Option<u64>, lru: u32) {
+        if value.len() <= INLINE_MAX {
+            self.data = Self::build(self.key(), value, 0, lru, expire);
+            self.obj = None;
+        } else {
+            self.data = Self::build(self.key(), &[], 0, lru, expire);
+            self.obj = Some(Box::new(Object::Str(value.to_vec())));
+        }
+    }
+
     /// Replaces the value with an object, keeping key, expiry and clock.
     pub fn set_object(&mut self, obj: Object) {
         if self.obj.is_none() {

@@ -14,7 +14,7 @@ pub mod entry;
 pub mod value;
 
 use std::hash::BuildHasher;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use bytes::Bytes;
 use parking_lot::{Mutex, MutexGuard};
@@ -79,14 +79,33 @@ pub struct StoreStats {
     pub expire_cycles: AtomicU64,
 }
 
+/// How keys' access clocks are kept: LRU seconds or, under an LFU maxmemory policy,
+/// Redis's LFU counter (8 bits) with its last-decrement time in minutes (16 bits).
+#[derive(Debug, Default)]
+pub struct ClockPolicy {
+    pub lfu: AtomicBool,
+    pub lfu_log_factor: AtomicU64,
+    pub lfu_decay_time: AtomicU64,
+}
+
+/// Redis's initial LFU counter for a new key.
+const LFU_INIT_VAL: u32 = 5;
+
 /// All databases.
 #[derive(Debug)]
 pub struct Store {
+    /// LRU or LFU bookkeeping, from `maxmemory-policy`, `lfu-log-factor`, `lfu-decay-time`.
+    pub clock_policy: ClockPolicy,
     dbs: Box<[Db]>,
     shard_mask: usize,
     hasher: foldhash::fast::FixedState,
     /// Counters for INFO.
     pub stats: StoreStats,
+}
+
+/// Redis's LFU time: minutes, in 16 bits.
+fn lfu_minutes(now_ms: u64) -> u32 {
+    ((now_ms / 60_000) & 0xffff) as u32
 }
 
 /// The LRU clock Redis keeps in 24 bits: seconds, wrapping.
@@ -103,11 +122,66 @@ impl Store {
             .map(|_| Db { shards: (0..shards).map(|_| Mutex::new(Shard::default())).collect() })
             .collect();
         Store {
+            clock_policy: ClockPolicy::default(),
             dbs,
             shard_mask: shards - 1,
             hasher: foldhash::fast::FixedState::with_seed(rand::random()),
             stats: StoreStats::default(),
         }
+    }
+
+    /// Takes the LRU/LFU settings from the configuration.
+    pub fn set_eviction_params(&self, config: &crate::config::Config) {
+        let p = &self.clock_policy;
+        p.lfu.store(config.maxmemory_policy.contains("lfu"), Ordering::Relaxed);
+        p.lfu_log_factor.store(config.lfu_log_factor, Ordering::Relaxed);
+        p.lfu_decay_time.store(config.lfu_decay_time, Ordering::Relaxed);
+    }
+
+    /// Is an LFU maxmemory policy in force?
+    pub fn lfu(&self) -> bool {
+        self.clock_policy.lfu.load(Ordering::Relaxed)
+    }
+
+    /// The access clock of a new key.
+    pub fn new_clock(&self, now: u64) -> u32 {
+        if self.lfu() {
+            (lfu_minutes(now) << 8) | LFU_INIT_VAL
+        } else {
+            lru_clock(now)
+        }
+    }
+
+    /// The access clock after an access: the LRU time, or the LFU counter decayed
+    /// and then incremented with Redis's logarithmic probability.
+    pub fn touch_clock(&self, old: u32, now: u64) -> u32 {
+        if !self.lfu() {
+            return lru_clock(now);
+        }
+        let mut counter = self.lfu_counter(old, now);
+        if counter < 255 {
+            let base = counter.saturating_sub(LFU_INIT_VAL) as f64;
+            let factor = self.clock_policy.lfu_log_factor.load(Ordering::Relaxed) as f64;
+            let p = 1.0 / (base * factor + 1.0);
+            if rand::random::<f64>() < p {
+                counter += 1;
+            }
+        }
+        (lfu_minutes(now) << 8) | counter
+    }
+
+    /// The LFU counter of a clock after decay (OBJECT FREQ).
+    pub fn lfu_counter(&self, clock: u32, now: u64) -> u32 {
+        let counter = clock & 0xff;
+        let decay = self.clock_policy.lfu_decay_time.load(Ordering::Relaxed);
+        if decay == 0 {
+            return counter;
+        }
+        let last = clock >> 8;
+        let now_min = lfu_minutes(now);
+        let elapsed = if now_min >= last { now_min - last } else { 65535 - last + now_min };
+        let periods = u64::from(elapsed) / decay;
+        counter.saturating_sub(u32::try_from(periods).unwrap_or(u32::MAX))
     }
 
     /// Number of databases.
@@ -133,7 +207,10 @@ impl Store {
     /// view through which the command reads and writes them. `now` is the command's
     /// single notion of time (invariant 2).
     pub fn lock<'a>(&'a self, now: u64, keys: &[(usize, &[u8])]) -> Txn<'a> {
-        let mut wanted: SmallVec<[(usize, usize); 4]> =
+        if let [(db, key)] = keys {
+            return self.lock_one(now, *db, key);
+        }
+        let mut wanted: SmallVec<[(usize, usize); 16]> =
             keys.iter().map(|(db, k)| (*db, self.shard_of(self.hash(k)))).collect();
         wanted.sort_unstable();
         wanted.dedup();
@@ -142,6 +219,16 @@ impl Store {
             .filter(|(db, _)| *db < self.dbs.len())
             .map(|(db, shard)| (db, shard, self.dbs[db].shards[shard].lock()))
             .collect();
+        Txn { store: self, guards, now }
+    }
+
+    /// Locks the shard of one key: the common case, without sorting.
+    pub fn lock_one<'a>(&'a self, now: u64, db: usize, key: &[u8]) -> Txn<'a> {
+        let mut guards = SmallVec::new();
+        if db < self.dbs.len() {
+            let shard = self.shard_of(self.hash(key));
+            guards.push((db, shard, self.dbs[db].shards[shard].lock()));
+        }
         Txn { store: self, guards, now }
     }
 
@@ -359,7 +446,7 @@ impl Store {
 /// The shards one command holds, and the operations it may do through them.
 pub struct Txn<'a> {
     store: &'a Store,
-    guards: SmallVec<[(usize, usize, MutexGuard<'a, Shard>); 2]>,
+    guards: SmallVec<[(usize, usize, MutexGuard<'a, Shard>); 4]>,
     now: u64,
 }
 
@@ -405,9 +492,9 @@ impl<'a> Txn<'a> {
     pub fn peek(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
         let hash = self.store.hash(key);
         self.expire_if_needed(db, key, hash);
-        let clock = lru_clock(self.now);
+        let (store, now) = (self.store, self.now);
         let e = self.shard(db, hash)?.dict.get_mut(key, hash)?;
-        e.set_lru(clock);
+        e.set_lru(store.touch_clock(e.lru(), now));
         Some(e)
     }
 
@@ -437,6 +524,46 @@ impl<'a> Txn<'a> {
         }
         shard.track_expire(entry.expire());
         shard.dict.insert_new(hash, entry, |k| store.hash(k));
+    }
+
+    /// Stores a string at `key`, reusing the existing entry when there is one (SET,
+    /// INCR, MSET). `expire`: `Some(at)` sets the TTL (`Some(None)` removes it), `None`
+    /// keeps the key's current TTL (KEEPTTL, INCR).
+    pub fn set_string(&mut self, db: usize, key: &[u8], value: &[u8], expire: Option<Option<u64>>) {
+        let store = self.store;
+        let hash = store.hash(key);
+        let now = self.now;
+        let Some(shard) = self.shard(db, hash) else { return };
+        // One walk of the chain: replace a live entry in place; an expired one is
+        // reclaimed (lazy expiry) and the key then starts from nothing.
+        let expired = match shard.dict.get_mut(key, hash) {
+            Some(e) if !e.is_expired(now) => {
+                let old = e.expire();
+                let new = expire.unwrap_or(old);
+                // An overwrite keeps the key's access history (Redis merges LFU data).
+                let clock = store.touch_clock(e.lru(), now);
+                e.replace_string(value, new, clock);
+                if new != old {
+                    shard.forget_expire(old);
+                    shard.track_expire(new);
+                }
+                return;
+            }
+            Some(_) => true,
+            None => false,
+        };
+        if expired {
+            if let Some(old) = shard.dict.remove(key, hash, |k| store.hash(k)) {
+                shard.forget_expire(old.expire());
+                store.stats.expired_keys.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        {
+            let new = expire.flatten();
+            shard.track_expire(new);
+            let clock = store.new_clock(now);
+            shard.dict.insert_new(hash, Entry::new_string(key, value, new, clock), |k| store.hash(k));
+        }
     }
 
     /// Removes `key` and returns its entry if it was live.
