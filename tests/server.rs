@@ -467,3 +467,25 @@ fn shutdown_stops_the_server() {
     assert!(redis::cmd("PING").query::<Value>(&mut bystander).is_err(), "other connections are closed");
     assert!(TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_err(), "the listener is closed");
 }
+
+/// SLOWLOG, with Redis 7.0.15's entry shape and texts.
+#[test]
+fn slowlog_records_slow_commands() {
+    let (_server, mut con) = start();
+    assert_eq!(query_int(&mut con, &["SLOWLOG", "LEN"]), 0);
+    assert_eq!(query(&mut con, &["CONFIG", "SET", "slowlog-log-slower-than", "0"]), Value::Okay);
+    let long = "x".repeat(200);
+    assert_eq!(query(&mut con, &["SET", "k", &long]), Value::Okay);
+    let Value::Array(entries) = query(&mut con, &["SLOWLOG", "GET", "1"]) else { panic!("array") };
+    assert_eq!(entries.len(), 1);
+    let Value::Array(entry) = &entries[0] else { panic!("entry") };
+    assert_eq!(entry.len(), 6);
+    let expected_arg = format!("{}... (72 more bytes)", "x".repeat(128));
+    assert_eq!(entry[3], bulks(&["SET", "k", &expected_arg]));
+    assert!(query_int(&mut con, &["SLOWLOG", "LEN"]) >= 2);
+    assert_eq!(query_err(&mut con, &["SLOWLOG", "GET", "x"]), "ERR count should be greater than or equal to -1");
+    assert_eq!(query(&mut con, &["SLOWLOG", "RESET"]), Value::Okay);
+    assert_eq!(query(&mut con, &["CONFIG", "SET", "slowlog-log-slower-than", "10000"]), Value::Okay);
+    assert_eq!(query_int(&mut con, &["SLOWLOG", "LEN"]), 1);
+    assert_eq!(query_err(&mut con, &["SLOWLOG", "FOO"]), "ERR unknown subcommand 'FOO'. Try SLOWLOG HELP.");
+}

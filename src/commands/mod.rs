@@ -21,6 +21,7 @@ pub mod lists;
 pub mod meta;
 pub mod server_cmd;
 pub mod sets;
+pub mod slowlog;
 pub mod strings;
 pub mod table;
 
@@ -222,6 +223,7 @@ pub fn dispatch(ctx: &mut Ctx, args: &[Bytes], gate: &mut GateHold, start: std::
     }
 
     ctx.client.last_command = idx;
+    let config_gen = ctx.shared.config_generation();
     let result = if entry.cmd.flags & flags::EXCLUSIVE != 0 {
         let _whole = gate.exclusive();
         (entry.cmd.handler)(ctx, args)
@@ -231,6 +233,20 @@ pub fn dispatch(ctx: &mut Ctx, args: &[Bytes], gate: &mut GateHold, start: std::
     };
     let micros = start.elapsed().as_micros() as u64;
     let failed = result.is_err();
+    // A CONFIG SET of the threshold applies to the command that made it, as in Redis.
+    let fresh = (ctx.shared.config_generation() != config_gen).then(|| ctx.shared.config());
+    let config = fresh.as_deref().unwrap_or(ctx.config);
+    let threshold = config.slowlog_log_slower_than;
+    // AUTH and HELLO carry passwords: never logged (Redis redacts them).
+    if threshold >= 0
+        && micros >= threshold as u64
+        && entry.cmd.flags & flags::SKIP_SLOWLOG == 0
+        && entry.cmd.flags & flags::NO_AUTH == 0
+    {
+        let addr = ctx.client.handle.addr.to_string();
+        let max_len = config.slowlog_max_len;
+        ctx.shared.slowlog.lock().record(args, micros, ctx.now, addr, ctx.client.name.clone(), max_len);
+    }
     ctx.client.stats.record(idx, micros, failed);
     match result {
         Ok(reply) => reply,

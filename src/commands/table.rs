@@ -84,6 +84,7 @@ pub static TABLE: LazyLock<CommandTable> = LazyLock::new(|| {
         super::config_cmd::COMMANDS,
         super::server_cmd::COMMANDS,
         super::introspection::COMMANDS,
+        super::slowlog::COMMANDS,
     ];
     CommandTable::build(families)
 });

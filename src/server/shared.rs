@@ -99,6 +99,8 @@ pub struct Shared {
     pub pause: Pause,
     shutdown_requested: AtomicBool,
     shutdown_tx: tokio::sync::watch::Sender<bool>,
+    /// SLOWLOG's entries.
+    pub slowlog: Mutex<crate::commands::slowlog::SlowLog>,
     /// DEBUG SET-ACTIVE-EXPIRE: false stops the active expiry cycle.
     pub active_expire: AtomicBool,
     /// The executable's path (INFO `executable`).
@@ -148,6 +150,7 @@ impl Shared {
             pause: Pause::default(),
             shutdown_requested: AtomicBool::new(false),
             active_expire: AtomicBool::new(true),
+            slowlog: Mutex::new(Default::default()),
             shutdown_tx,
             executable: std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default(),
             config_file,
