@@ -132,13 +132,20 @@ impl Entry {
         }
     }
 
+    #[inline]
     fn key_range(&self) -> (usize, usize) {
         let off = self.key_offset();
+        // Keys under 128 bytes (nearly all) have a one-byte length.
+        let first = self.data[off];
+        if first < 0x80 {
+            return (off + 1, off + 1 + usize::from(first));
+        }
         let (len, n) = read_varint(&self.data[off..]);
         (off + n, off + n + len)
     }
 
     /// The key's bytes.
+    #[inline]
     pub fn key(&self) -> &[u8] {
         let (s, e) = self.key_range();
         &self.data[s..e]
@@ -235,6 +242,19 @@ impl Entry {
     /// Replaces the value with a string and the expiry with `expire`, rebuilding the
     /// allocation once (SET on an existing key).
     pub fn replace_string(&mut self, value: &[u8], expire: Option<u64>, lru: u32) {
+        // Same size as before (a counter, a fixed-size value): overwrite in place.
+        if self.obj.is_none() && value.len() <= INLINE_MAX && expire.is_some() == (self.flags() & HAS_EXPIRE != 0) {
+            let (_, end) = self.key_range();
+            if self.data.len() - end == value.len() {
+                self.data[0] &= HAS_EXPIRE;
+                self.set_lru(lru);
+                if let Some(at) = expire {
+                    self.data[4..12].copy_from_slice(&at.to_le_bytes());
+                }
+                self.data[end..].copy_from_slice(value);
+                return;
+            }
+        }
         if value.len() <= INLINE_MAX {
             self.data = Self::build(self.key(), value, 0, lru, expire);
             self.obj = None;

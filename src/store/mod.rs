@@ -210,15 +210,18 @@ impl Store {
         if let [(db, key)] = keys {
             return self.lock_one(now, *db, key);
         }
-        let mut wanted: SmallVec<[(usize, usize); 16]> =
-            keys.iter().map(|(db, k)| (*db, self.shard_of(self.hash(k)))).collect();
+        let mut wanted: SmallVec<[(usize, usize); 16]> = SmallVec::with_capacity(keys.len());
+        for (db, k) in keys {
+            if *db < self.dbs.len() {
+                wanted.push((*db, self.shard_of(self.hash(k))));
+            }
+        }
         wanted.sort_unstable();
         wanted.dedup();
-        let guards = wanted
-            .into_iter()
-            .filter(|(db, _)| *db < self.dbs.len())
-            .map(|(db, shard)| (db, shard, self.dbs[db].shards[shard].lock()))
-            .collect();
+        let mut guards = SmallVec::with_capacity(wanted.len());
+        for (db, shard) in wanted {
+            guards.push((db, shard, self.dbs[db].shards[shard].lock()));
+        }
         Txn { store: self, guards, now }
     }
 
