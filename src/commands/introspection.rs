@@ -27,6 +27,7 @@ pub const COMMANDS: &[Command] = &[Command {
         sub("count", 2, LOADING | STALE, (0, 0, 0), count),
         sub("docs", -2, LOADING | STALE, (0, 0, 0), docs),
         sub("getkeys", -4, LOADING | STALE, (0, 0, 0), getkeys),
+        sub("getkeysandflags", -4, LOADING | STALE, (0, 0, 0), getkeysandflags),
         sub("help", 2, LOADING | STALE, (0, 0, 0), help),
         sub("info", -2, LOADING | STALE, (0, 0, 0), info),
         sub("list", -2, LOADING | STALE, (0, 0, 0), list),
@@ -184,41 +185,161 @@ fn list(_ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
 
 /// COMMAND GETKEYS command [arg ...] → Array of the key arguments.
 fn getkeys(_ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
-    let args = &a[2..];
-    let Some(mut idx) = TABLE.lookup(&args[0]) else {
-        return Err("ERR Invalid command specified".into());
-    };
+    let keys = keys_of(&a[2..])?;
+    Ok(Reply::Array(keys.into_iter().map(|(i, _)| Reply::Bulk(a[2 + i].clone())).collect()))
+}
+
+/// COMMAND GETKEYSANDFLAGS command [arg ...] → Array of [key, flags].
+fn getkeysandflags(_ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
+    let keys = keys_of(&a[2..])?;
+    Ok(Reply::Array(
+        keys.into_iter()
+            .map(|(i, flags)| {
+                Reply::Array(vec![
+                    Reply::Bulk(a[2 + i].clone()),
+                    Reply::Set(flags.into_iter().map(|f| Reply::Simple(Bytes::from(f))).collect()),
+                ])
+            })
+            .collect(),
+    ))
+}
+
+/// The key positions of a full command, with each key's flags, found the way Redis 7.0
+/// does: by evaluating the command's key specs (begin_search + find_keys).
+fn keys_of(args: &[Bytes]) -> Result<Vec<(usize, Vec<String>)>, CmdError> {
+    let Some(mut idx) = TABLE.lookup(&args[0]) else { return Err("ERR Invalid command specified".into()) };
     if !TABLE.get(idx).cmd.subcommands.is_empty() && args.len() >= 2 {
         idx = TABLE.lookup_sub(idx, &args[1]).ok_or(CmdError::from("ERR Invalid command specified"))?;
     }
-    let cmd = TABLE.get(idx).cmd;
+    let entry = TABLE.get(idx);
     let n = args.len() as i64;
-    let arity = i64::from(cmd.arity);
+    let arity = i64::from(entry.cmd.arity);
     if (arity > 0 && n != arity) || n < -arity {
         return Err("ERR Invalid number of arguments specified for command".into());
     }
-    let keys = key_positions(cmd, args);
-    if keys.is_empty() {
+    let mut out = Vec::new();
+    if let Reply::Set(specs) | Reply::Array(specs) = meta::key_specs(&entry.fullname) {
+        for spec in &specs {
+            let mut flags = strings_of(field(spec, "flags"));
+            // SET's flags depend on its GET option, as Redis's own key extraction decides.
+            if entry.fullname == "set" {
+                let get = args[3..].iter().any(|x| is(x, "get"));
+                flags = if get { vec!["RW", "access", "update"] } else { vec!["OW", "update"] }
+                    .into_iter()
+                    .map(String::from)
+                    .collect();
+            }
+            flags.retain(|f| f != "variable_flags");
+            for pos in spec_positions(spec, args)? {
+                out.push((pos, flags.clone()));
+            }
+        }
+    }
+    if out.is_empty() {
         return Err("ERR The command has no key arguments".into());
     }
-    Ok(Reply::Array(keys.into_iter().map(|i| Reply::Bulk(args[i].clone())).collect()))
+    Ok(out)
 }
 
-/// Key argument positions from the row's (first, last, step).
-pub fn key_positions(cmd: &Command, args: &[Bytes]) -> Vec<usize> {
-    let (first, last, step) = cmd.keys;
-    if first <= 0 || step <= 0 {
-        return Vec::new();
+/// A field of a recorded map reply.
+fn field<'r>(map: &'r Reply, name: &str) -> Option<&'r Reply> {
+    let Reply::Map(pairs) = map else { return None };
+    pairs.iter().find(|(k, _)| matches!(k, Reply::Bulk(b) if b == name.as_bytes())).map(|(_, v)| v)
+}
+
+fn int_of(r: Option<&Reply>) -> i64 {
+    match r {
+        Some(Reply::Int(n)) => *n,
+        _ => 0,
     }
-    let n = args.len() as i32;
-    let last = if last < 0 { n + last } else { last };
+}
+
+fn strings_of(r: Option<&Reply>) -> Vec<String> {
+    match r {
+        Some(Reply::Set(items) | Reply::Array(items)) => items
+            .iter()
+            .filter_map(|i| match i {
+                Reply::Simple(s) | Reply::Bulk(s) => Some(String::from_utf8_lossy(s).into_owned()),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Evaluates one key spec against the arguments (Redis's getKeysUsingKeySpecs).
+fn spec_positions(spec: &Reply, args: &[Bytes]) -> Result<Vec<usize>, CmdError> {
+    let argc = args.len() as i64;
+    let (Some(begin), Some(find)) = (field(spec, "begin_search"), field(spec, "find_keys")) else {
+        return Ok(Vec::new());
+    };
+    let kind = |m: &Reply| match field(m, "type") {
+        Some(Reply::Bulk(t)) => String::from_utf8_lossy(t).into_owned(),
+        _ => String::new(),
+    };
+    let bspec = field(begin, "spec");
+    let first = match kind(begin).as_str() {
+        "index" => int_of(bspec.and_then(|s| field(s, "index"))),
+        "keyword" => {
+            let Some(Reply::Bulk(word)) = bspec.and_then(|s| field(s, "keyword")) else { return Ok(Vec::new()) };
+            let start = int_of(bspec.and_then(|s| field(s, "startfrom")));
+            let (from, step) = if start >= 0 { (start, 1) } else { (argc + start, -1) };
+            let mut i = from;
+            let mut found = None;
+            while i >= 1 && i < argc {
+                if args[i as usize].eq_ignore_ascii_case(word) {
+                    found = Some(i + 1);
+                    break;
+                }
+                i += step;
+            }
+            match found {
+                Some(f) => f,
+                None => return Ok(Vec::new()),
+            }
+        }
+        _ => return Ok(Vec::new()),
+    };
+    let fspec = field(find, "spec");
+    let (last, step) = match kind(find).as_str() {
+        "range" => {
+            let lastkey = int_of(fspec.and_then(|s| field(s, "lastkey")));
+            let step = int_of(fspec.and_then(|s| field(s, "keystep"))).max(1);
+            let limit = int_of(fspec.and_then(|s| field(s, "limit")));
+            let last = if lastkey >= 0 {
+                first + lastkey
+            } else if limit <= 1 {
+                argc + lastkey
+            } else {
+                first + ((argc - first) / limit + lastkey)
+            };
+            (last, step)
+        }
+        "keynum" => {
+            let idx = first + int_of(fspec.and_then(|s| field(s, "keynumidx")));
+            let Some(num) = args.get(idx as usize).and_then(|a| crate::numbers::parse_i64(a)) else {
+                return Err("ERR Invalid arguments specified for command".into());
+            };
+            let firstkey = idx + int_of(fspec.and_then(|s| field(s, "firstkey")));
+            let step = int_of(fspec.and_then(|s| field(s, "keystep"))).max(1);
+            let out: Vec<usize> = (0..num.max(0)).map(|k| (firstkey + k * step) as usize).collect();
+            if out.iter().any(|p| *p as i64 >= argc) {
+                return Err("ERR Invalid arguments specified for command".into());
+            }
+            return Ok(out);
+        }
+        _ => return Ok(Vec::new()),
+    };
+    if first >= argc || last >= argc {
+        return Err("ERR Invalid arguments specified for command".into());
+    }
     let mut out = Vec::new();
     let mut i = first;
-    while i <= last && i < n {
+    while i <= last {
         out.push(i as usize);
         i += step;
     }
-    out
+    Ok(out)
 }
 
 /// COMMAND HELP → Array of help lines.
