@@ -18,6 +18,7 @@ pub mod config;
 pub mod glob;
 pub mod numbers;
 pub mod protocol;
+pub mod sds;
 pub mod server;
 pub mod store;
 

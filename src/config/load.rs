@@ -22,10 +22,10 @@ use std::path::{Path, PathBuf};
 
 use super::error::{strerror, ConfigError};
 use super::special::SetContext;
-use super::split::{quote_arg, split_args};
 use super::table::lookup;
 use super::{Config, Directive};
 use crate::glob::glob_match;
+use crate::sds::{quote_arg, split_args};
 
 /// Configuration names Redis 7.0 still accepts (with one argument) and ignores.
 const DEPRECATED: &[&[u8]] = &[b"list-max-ziplist-entries", b"list-max-ziplist-value", b"lua-replicate-commands"];

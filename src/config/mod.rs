@@ -24,7 +24,6 @@ mod kinds;
 mod load;
 mod set;
 mod special;
-mod split;
 mod table;
 mod value;
 

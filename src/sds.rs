@@ -1,11 +1,12 @@
-//! Splitting a configuration line into arguments, and quoting an argument back.
+//! Redis's two text transforms on argument lines, shared by the inline-command parser
+//! and the configuration loader.
 //!
-//! Owns the two text transforms Redis applies to configuration lines: `sdssplitargs`
-//! (how `redis.conf` lines and multi-word `--option` values are cut into arguments) and
+//! Owns `sdssplitargs` (how inline commands, `redis.conf` lines and multi-word
+//! `--option` values are cut into arguments) and
 //! `sdscatrepr` (how `redis-server` quotes command-line values before parsing them as
 //! config lines, which is why a bad `--port abc` is reported as `'port "abc"'`).
 //! Both work on bytes: a `"\xff"` escape yields a byte that need not be UTF-8.
-//! Nothing here knows about parameters; the loader and CONFIG SET call in.
+//! Nothing here knows about commands or parameters; the parser and the loader call in.
 
 /// C's `isspace` in the "C" locale, which Redis uses to end a token or a quote.
 fn is_c_space(b: u8) -> bool {
@@ -28,7 +29,7 @@ fn hex_value(b: u8) -> Option<u8> {
 /// of a token (`a"b"` is `ab`), but a closing quote must be followed by whitespace or the
 /// end of the line. Returns `None` for unbalanced quotes, which Redis reports as
 /// "Unbalanced quotes in configuration line". Like the C code, a NUL byte ends the input.
-pub(crate) fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
+pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
     let end = line.iter().position(|&b| b == 0).unwrap_or(line.len());
     let line = &line[..end];
     let at = |i: usize| line.get(i).copied();
@@ -119,7 +120,7 @@ pub(crate) fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
 
 /// Quotes `arg` the way Redis's `sdscatrepr` does: in double quotes, with `\\ \" \n \r
 /// \t \a \b` escaped and any other byte outside printable ASCII written as `\xHH`.
-pub(crate) fn quote_arg(arg: &[u8], out: &mut Vec<u8>) {
+pub fn quote_arg(arg: &[u8], out: &mut Vec<u8>) {
     out.push(b'"');
     for &b in arg {
         match b {
