@@ -33,6 +33,7 @@ fn main() {
         }
     };
     let config_file = config.config_file.clone().unwrap_or_default();
+    let mut config = config;
     let boot_log =
         ferrokv::server::log::Logger::new(ferrokv::server::shared::log_level(&config), config.logfile.clone());
     let warn = ferrokv::server::log::Level::Warning;
@@ -47,11 +48,19 @@ fn main() {
             std::process::id()
         ),
     );
+    raise_open_files_limit(&mut config, &boot_log);
+    if !config.pidfile.is_empty() {
+        let path = config.resolve_path(&config.pidfile);
+        if std::fs::write(&path, format!("{}\n", std::process::id())).is_err() {
+            boot_log.log_as('M', warn, &format!("Failed to write PID file: {}", path.display()));
+        }
+    }
     if config_file.is_empty() {
         boot_log.log_as('C', warn, "Warning: no config file specified, using the default config. In order to specify a config file use ferrokv-server /path/to/redis.conf");
     } else {
         boot_log.log_as('C', warn, "Configuration loaded");
     }
+    let config_pidfile = if config.pidfile.is_empty() { String::new() } else { config.resolve_path(&config.pidfile).display().to_string() };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(config.worker_threads())
         .enable_all()
@@ -90,5 +99,43 @@ fn main() {
             }
         }
     });
+    if !config_pidfile.is_empty() {
+        let _ = std::fs::remove_file(&config_pidfile);
+    }
     std::process::exit(code);
+}
+
+/// Raises the open-files limit to what `maxclients` needs (plus 32 for the server's own
+/// files), as Redis does at start; when the system refuses, lowers `maxclients` to fit
+/// and says so in Redis's words.
+fn raise_open_files_limit(config: &mut Config, log: &ferrokv::server::log::Logger) {
+    use ferrokv::server::log::Level;
+    const RESERVED: u64 = 32;
+    let wanted = config.maxclients + RESERVED;
+    // SAFETY: getrlimit/setrlimit read and write one plain struct owned by this frame.
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 || limit.rlim_cur >= wanted {
+        return;
+    }
+    let target = if limit.rlim_max >= wanted { wanted } else { limit.rlim_max };
+    let raised = libc::rlimit { rlim_cur: target, rlim_max: limit.rlim_max };
+    // SAFETY: as above.
+    let ok = unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0;
+    let now = if ok { target } else { limit.rlim_cur };
+    if now < wanted {
+        let reduced = now.saturating_sub(RESERVED).max(1);
+        log.log_as(
+            'M',
+            Level::Warning,
+            &format!("You requested maxclients of {} requiring at least {wanted} max file descriptors.", config.maxclients),
+        );
+        log.log_as(
+            'M',
+            Level::Warning,
+            &format!("Current maximum open files is {now}. maxclients has been reduced to {reduced} to compensate for low ulimit. If you need higher maxclients increase 'ulimit -n'."),
+        );
+        config.maxclients = reduced;
+    } else {
+        log.log_as('M', Level::Notice, &format!("Increased maximum number of open files to {now} (it was originally set to {}).", limit.rlim_cur));
+    }
 }
