@@ -60,7 +60,11 @@ fn main() {
     } else {
         boot_log.log_as('C', warn, "Configuration loaded");
     }
-    let config_pidfile = if config.pidfile.is_empty() { String::new() } else { config.resolve_path(&config.pidfile).display().to_string() };
+    let config_pidfile = if config.pidfile.is_empty() {
+        String::new()
+    } else {
+        config.resolve_path(&config.pidfile).display().to_string()
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(config.worker_threads())
         .enable_all()
@@ -127,7 +131,10 @@ fn raise_open_files_limit(config: &mut Config, log: &ferrokv::server::log::Logge
         log.log_as(
             'M',
             Level::Warning,
-            &format!("You requested maxclients of {} requiring at least {wanted} max file descriptors.", config.maxclients),
+            &format!(
+                "You requested maxclients of {} requiring at least {wanted} max file descriptors.",
+                config.maxclients
+            ),
         );
         log.log_as(
             'M',
@@ -136,6 +143,10 @@ fn raise_open_files_limit(config: &mut Config, log: &ferrokv::server::log::Logge
         );
         config.maxclients = reduced;
     } else {
-        log.log_as('M', Level::Notice, &format!("Increased maximum number of open files to {now} (it was originally set to {}).", limit.rlim_cur));
+        log.log_as(
+            'M',
+            Level::Notice,
+            &format!("Increased maximum number of open files to {now} (it was originally set to {}).", limit.rlim_cur),
+        );
     }
 }

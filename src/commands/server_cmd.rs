@@ -92,41 +92,7 @@ fn shutdown(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     Ok(Reply::Ok)
 }
 
-fn human_bytes(n: u64) -> String {
-    let n = n as f64;
-    if n < 1024.0 {
-        format!("{n}B")
-    } else if n < 1024.0 * 1024.0 {
-        format!("{:.2}K", n / 1024.0)
-    } else if n < 1024.0 * 1024.0 * 1024.0 {
-        format!("{:.2}M", n / (1024.0 * 1024.0))
-    } else {
-        format!("{:.2}G", n / (1024.0 * 1024.0 * 1024.0))
-    }
-}
-
-/// Resident set size of this process, in bytes.
-pub fn rss_bytes() -> u64 {
-    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let pages: u64 = statm.split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
-    // SAFETY: sysconf has no preconditions.
-    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(4096) as u64;
-    pages * page
-}
-
-/// Bytes the allocator handed out (jemalloc's `stats.allocated`), or RSS without it.
-pub fn used_memory() -> u64 {
-    #[cfg(feature = "jemalloc")]
-    {
-        use tikv_jemalloc_ctl::{epoch, stats};
-        if epoch::advance().is_ok() {
-            if let Ok(n) = stats::allocated::read() {
-                return n as u64;
-            }
-        }
-    }
-    rss_bytes()
-}
+use crate::server::memory::{self, human as human_bytes};
 
 fn cpu_times() -> (f64, f64) {
     // SAFETY: getrusage writes one plain struct that we zero-initialise first.
@@ -231,15 +197,36 @@ fn info_section(ctx: &Ctx, section: &str, out: &mut String) {
             );
         }
         "memory" => {
-            let used = used_memory();
-            let rss = rss_bytes();
+            let a = memory::allocator_stats();
+            let used = a.allocated;
+            let rss = memory::rss_bytes();
+            let peak = sh.peak_memory.fetch_max(used, Relaxed).max(used);
+            let startup = sh.startup_memory.min(used);
+            let dataset = used - startup;
+            let ratio = |x: u64, y: u64| if y > 0 { x as f64 / y as f64 } else { 0.0 };
+            let total = memory::total_system_memory();
             let _ = write!(
                 w,
-                "# Memory\r\nused_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{used}\r\nused_memory_peak_human:{}\r\nmaxmemory:0\r\nmaxmemory_human:0B\r\nmaxmemory_policy:noeviction\r\nmem_fragmentation_ratio:{:.2}\r\nmem_allocator:{}\r\nlazyfree_pending_objects:0\r\n",
+                "# Memory\r\nused_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{peak}\r\nused_memory_peak_human:{}\r\nused_memory_peak_perc:{:.2}%\r\nused_memory_overhead:{startup}\r\nused_memory_startup:{startup}\r\nused_memory_dataset:{dataset}\r\nused_memory_dataset_perc:{:.2}%\r\nallocator_allocated:{used}\r\nallocator_active:{}\r\nallocator_resident:{}\r\ntotal_system_memory:{total}\r\ntotal_system_memory_human:{}\r\nused_memory_lua:0\r\nused_memory_vm_eval:0\r\nused_memory_lua_human:0B\r\nused_memory_scripts_eval:0\r\nnumber_of_cached_scripts:0\r\nnumber_of_functions:0\r\nnumber_of_libraries:0\r\nused_memory_vm_functions:0\r\nused_memory_vm_total:0\r\nused_memory_vm_total_human:0B\r\nused_memory_functions:0\r\nused_memory_scripts:0\r\nused_memory_scripts_human:0B\r\nmaxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\nallocator_frag_ratio:{:.2}\r\nallocator_frag_bytes:{}\r\nallocator_rss_ratio:{:.2}\r\nallocator_rss_bytes:{}\r\nrss_overhead_ratio:{:.2}\r\nrss_overhead_bytes:{}\r\nmem_fragmentation_ratio:{:.2}\r\nmem_fragmentation_bytes:{}\r\nmem_not_counted_for_evict:0\r\nmem_replication_backlog:0\r\nmem_total_replication_buffers:0\r\nmem_clients_slaves:0\r\nmem_clients_normal:0\r\nmem_cluster_links:0\r\nmem_aof_buffer:0\r\nmem_allocator:{}\r\nactive_defrag_running:0\r\nlazyfree_pending_objects:0\r\nlazyfreed_objects:0\r\n",
                 human_bytes(used),
                 human_bytes(rss),
-                human_bytes(used),
-                if used > 0 { rss as f64 / used as f64 } else { 0.0 },
+                human_bytes(peak),
+                ratio(used, peak) * 100.0,
+                ratio(dataset, used.saturating_sub(startup).max(1)) * 100.0,
+                a.active,
+                a.resident,
+                human_bytes(total),
+                cfg.maxmemory,
+                human_bytes(cfg.maxmemory),
+                cfg.maxmemory_policy,
+                ratio(a.active, used),
+                a.active.saturating_sub(used),
+                ratio(a.resident, a.active),
+                a.resident.saturating_sub(a.active),
+                ratio(rss, a.resident),
+                rss.saturating_sub(a.resident),
+                ratio(rss, used),
+                rss.saturating_sub(used),
                 if cfg!(feature = "jemalloc") { "jemalloc-5.3.0" } else { "libc" },
             );
         }

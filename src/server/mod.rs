@@ -8,6 +8,7 @@ pub mod client;
 pub mod conn;
 pub mod cron;
 pub mod log;
+pub mod memory;
 pub mod shared;
 
 use std::future::Future;

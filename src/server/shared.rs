@@ -99,6 +99,10 @@ pub struct Shared {
     pub pause: Pause,
     shutdown_requested: AtomicBool,
     shutdown_tx: tokio::sync::watch::Sender<bool>,
+    /// `used_memory` right after start (INFO `used_memory_startup`).
+    pub startup_memory: u64,
+    /// The highest `used_memory` seen (INFO `used_memory_peak`), sampled by the cron.
+    pub peak_memory: AtomicU64,
     /// SLOWLOG's entries.
     pub slowlog: Mutex<crate::commands::slowlog::SlowLog>,
     /// DEBUG SET-ACTIVE-EXPIRE: false stops the active expiry cycle.
@@ -151,6 +155,8 @@ impl Shared {
             shutdown_requested: AtomicBool::new(false),
             active_expire: AtomicBool::new(true),
             slowlog: Mutex::new(Default::default()),
+            startup_memory: super::memory::used_memory(),
+            peak_memory: AtomicU64::new(0),
             shutdown_tx,
             executable: std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default(),
             config_file,
