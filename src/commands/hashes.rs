@@ -31,21 +31,18 @@ fn hset(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     let lru = ctx.shared.store.new_clock(ctx.now);
     let mut t = ctx.lock(&[&a[1]]);
     if t.peek(db, &a[1]).is_none() {
-        t.insert(db, Entry::new_object(&a[1], Object::new_hash(), None, lru));
+        t.insert(db, Entry::new_object(&a[1], Object::Hash(Hash::new()), None, lru));
     }
     let Some(Object::Hash(h)) = t.peek(db, &a[1]).and_then(|e| e.object_mut()) else {
         return Err(e::WRONGTYPE.into());
     };
-    let added = a[2..]
-        .chunks(2)
-        .filter(|p| h.insert(p[0].to_vec().into_boxed_slice(), p[1].to_vec().into_boxed_slice()).is_none())
-        .count();
+    let added = a[2..].chunks(2).filter(|p| h.insert(&p[0], &p[1])).count();
     drop(t);
     ctx.dirty(((a.len() - 2) / 2) as u64);
     Ok(Reply::Int(added as i64))
 }
 
-type Hash = std::collections::HashMap<Box<[u8]>, Box<[u8]>, crate::store::value::FieldHasher>;
+use crate::store::hash::Hash;
 
 fn with_hash<R>(ctx: &mut Ctx, key: &[u8], f: impl FnOnce(&Hash) -> R) -> Result<Option<R>, CmdError> {
     let db = ctx.client.db;
@@ -61,7 +58,7 @@ fn with_hash<R>(ctx: &mut Ctx, key: &[u8], f: impl FnOnce(&Hash) -> R) -> Result
 
 /// HGET key field → Bulk string: the value, or nil.
 fn hget(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
-    Ok(with_hash(ctx, &a[1], |h| h.get(&a[2][..]).map(|v| Reply::bulk(v)))?.flatten().unwrap_or(Reply::Nil))
+    Ok(with_hash(ctx, &a[1], |h| h.get(&a[2][..]).map(Reply::bulk))?.flatten().unwrap_or(Reply::Nil))
 }
 
 /// HGETALL key → Map of fields to values.
@@ -85,7 +82,7 @@ fn hdel(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     let Some(Object::Hash(h)) = entry.object_mut() else {
         return Err(e::WRONGTYPE.into());
     };
-    let removed = a[2..].iter().filter(|f| h.remove(&f[..]).is_some()).count();
+    let removed = a[2..].iter().filter(|f| h.remove(&f[..])).count();
     if h.is_empty() {
         t.remove(db, &a[1]);
     }

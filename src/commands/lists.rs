@@ -1,7 +1,7 @@
 //! List commands (the subset the gateway's backup and restore scripts use; the rest of
 //! Redis 7.0's list family arrives with the collections issue).
 
-use std::collections::VecDeque;
+use crate::store::list::List;
 
 use bytes::Bytes;
 
@@ -29,13 +29,12 @@ fn push(ctx: &mut Ctx, a: &[Bytes], left: bool) -> CmdResult {
     let lru = ctx.shared.store.new_clock(ctx.now);
     let mut t = ctx.lock(&[&a[1]]);
     if t.peek(db, &a[1]).is_none() {
-        t.insert(db, Entry::new_object(&a[1], Object::List(VecDeque::new()), None, lru));
+        t.insert(db, Entry::new_object(&a[1], Object::List(List::new()), None, lru));
     }
     let Some(Object::List(list)) = t.peek(db, &a[1]).and_then(|e| e.object_mut()) else {
         return Err(e::WRONGTYPE.into());
     };
     for v in &a[2..] {
-        let v: Box<[u8]> = v.to_vec().into_boxed_slice();
         if left {
             list.push_front(v);
         } else {
@@ -59,7 +58,7 @@ fn rpush(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
 }
 
 /// The list at `key`: Ok(None) if missing, WRONGTYPE if another type.
-fn with_list<R>(ctx: &mut Ctx, key: &[u8], f: impl FnOnce(&VecDeque<Box<[u8]>>) -> R) -> Result<Option<R>, CmdError> {
+fn with_list<R>(ctx: &mut Ctx, key: &[u8], f: impl FnOnce(&List) -> R) -> Result<Option<R>, CmdError> {
     let db = ctx.client.db;
     let mut t = ctx.lock(&[key]);
     match t.get(db, key) {
@@ -86,7 +85,7 @@ fn lrange(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
         if s > e || s >= len {
             return Vec::new();
         }
-        l.range(s as usize..=e as usize).map(|v| Reply::bulk(v)).collect()
+        l.range(s as usize, e as usize).map(Reply::bulk).collect()
     })?;
     Ok(Reply::Array(items.unwrap_or_default()))
 }

@@ -28,12 +28,12 @@ fn sadd(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     let lru = ctx.shared.store.new_clock(ctx.now);
     let mut t = ctx.lock(&[&a[1]]);
     if t.peek(db, &a[1]).is_none() {
-        t.insert(db, Entry::new_object(&a[1], Object::new_set(), None, lru));
+        t.insert(db, Entry::new_object(&a[1], Object::Set(crate::store::set::Set::new()), None, lru));
     }
     let Some(Object::Set(set)) = t.peek(db, &a[1]).and_then(|e| e.object_mut()) else {
         return Err(e::WRONGTYPE.into());
     };
-    let added = a[2..].iter().filter(|m| set.insert(m.to_vec().into_boxed_slice())).count();
+    let added = a[2..].iter().filter(|m| set.insert(m)).count();
     drop(t);
     ctx.dirty(added as u64);
     Ok(Reply::Int(added as i64))
@@ -58,11 +58,7 @@ fn srem(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     Ok(Reply::Int(removed as i64))
 }
 
-fn with_set<R>(
-    ctx: &mut Ctx,
-    key: &[u8],
-    f: impl FnOnce(&std::collections::HashSet<Box<[u8]>, crate::store::value::FieldHasher>) -> R,
-) -> Result<Option<R>, CmdError> {
+fn with_set<R>(ctx: &mut Ctx, key: &[u8], f: impl FnOnce(&crate::store::set::Set) -> R) -> Result<Option<R>, CmdError> {
     let db = ctx.client.db;
     let mut t = ctx.lock(&[key]);
     match t.get(db, key) {
@@ -76,7 +72,7 @@ fn with_set<R>(
 
 /// SMEMBERS key → Set of all members.
 fn smembers(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
-    let members = with_set(ctx, &a[1], |s| s.iter().map(|m| Reply::bulk(m)).collect())?;
+    let members = with_set(ctx, &a[1], |s| s.iter().map(Reply::bulk).collect())?;
     Ok(Reply::Set(members.unwrap_or_default()))
 }
 

@@ -11,6 +11,9 @@
 
 pub mod dict;
 pub mod entry;
+pub mod hash;
+pub mod list;
+pub mod set;
 pub mod value;
 
 use std::hash::BuildHasher;
