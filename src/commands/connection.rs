@@ -154,7 +154,10 @@ fn quit(ctx: &mut Ctx, _a: &[Bytes]) -> CmdResult {
 /// RESET → RESET: back to a fresh connection's state (db 0, RESP2, no name, and
 /// unauthenticated when a password is set).
 fn reset(ctx: &mut Ctx, _a: &[Bytes]) -> CmdResult {
+    super::transactions::unwatch_all(ctx);
     let c = &mut *ctx.client;
+    c.multi = None;
+    c.multi_error = false;
     c.db = 0;
     c.resp = 2;
     c.name = None;

@@ -241,6 +241,14 @@ fn keys_of(args: &[Bytes]) -> Result<Vec<(usize, Vec<String>)>, CmdError> {
     Ok(out)
 }
 
+/// Key argument positions of a resolved command (WATCH invalidation), from its key
+/// specs; empty when it has none or the arguments do not fit them.
+pub fn key_positions(idx: usize, args: &[Bytes]) -> Vec<usize> {
+    let entry = TABLE.get(idx);
+    let (Reply::Set(specs) | Reply::Array(specs)) = meta::key_specs(&entry.fullname) else { return Vec::new() };
+    specs.iter().filter_map(|spec| spec_positions(spec, args).ok()).flatten().collect()
+}
+
 /// A field of a recorded map reply.
 fn field<'r>(map: &'r Reply, name: &str) -> Option<&'r Reply> {
     let Reply::Map(pairs) = map else { return None };

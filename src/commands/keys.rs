@@ -219,6 +219,7 @@ fn copy(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     }
     t.insert(dst_db, copy);
     drop(t);
+    ctx.shared.store.watches.touch(dst_db, &a[2]);
     ctx.dirty(1);
     Ok(Reply::Int(1))
 }
@@ -239,6 +240,7 @@ fn move_(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     };
     t.insert(dst_db, entry);
     drop(t);
+    ctx.shared.store.watches.touch(dst_db, &a[1]);
     ctx.dirty(1);
     Ok(Reply::Int(1))
 }

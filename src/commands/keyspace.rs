@@ -91,6 +91,8 @@ fn swapdb(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     if x >= n || y >= n {
         return Err(e::DB_INDEX_OUT_OF_RANGE.into());
     }
+    ctx.shared.store.touch_watched_existing(x, y, ctx.now);
+    ctx.shared.store.touch_watched_existing(y, x, ctx.now);
     ctx.shared.store.swap_db(x, y);
     ctx.dirty(1);
     Ok(Reply::Ok)
@@ -124,6 +126,7 @@ fn free(dicts: Vec<crate::store::Dict>, lazy: bool) {
 fn flushdb(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     let lazy = flush_mode(a)?;
     let n = ctx.shared.store.db_size(ctx.client.db);
+    ctx.shared.store.touch_watched_existing(ctx.client.db, ctx.client.db, ctx.now);
     free(ctx.shared.store.flush_db(ctx.client.db), lazy);
     ctx.dirty(n as u64);
     Ok(Reply::Ok)
@@ -136,6 +139,7 @@ fn flushall(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     let mut n = 0;
     for db in 0..ctx.shared.store.databases() {
         n += ctx.shared.store.db_size(db);
+        ctx.shared.store.touch_watched_existing(db, db, ctx.now);
         dicts.extend(ctx.shared.store.flush_db(db));
     }
     free(dicts, lazy);

@@ -24,6 +24,7 @@ pub mod sets;
 pub mod slowlog;
 pub mod strings;
 pub mod table;
+pub mod transactions;
 
 use bytes::Bytes;
 
@@ -147,6 +148,8 @@ pub struct Ctx<'a> {
     pub config: &'a Config,
     /// Unix time in milliseconds, read once per command.
     pub now: u64,
+    /// Changes the running command made (its `dirty` count), for WATCH invalidation.
+    pub changes: std::cell::Cell<u64>,
 }
 
 impl Ctx<'_> {
@@ -162,6 +165,7 @@ impl Ctx<'_> {
 
     /// Counts one change to the dataset (save points, INFO `rdb_changes_since_last_save`).
     pub fn dirty(&self, n: u64) {
+        self.changes.set(self.changes.get() + n);
         self.shared.stats.dirty.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
     }
 }
@@ -191,9 +195,7 @@ pub fn dispatch(ctx: &mut Ctx, args: &[Bytes], gate: &mut GateHold, start: std::
         found
     };
     let Some(mut idx) = found else {
-        ctx.shared.stats.rejected_calls.fetch_add(1, Relaxed);
-        ctx.shared.stats.record_error(&errors::unknown_command(args).0);
-        return Reply::Error(errors::unknown_command(args).0);
+        return reject(ctx, errors::unknown_command(args));
     };
     // Container commands (CLIENT, CONFIG, ...) resolve their subcommand.
     let mut entry = table.get(idx);
@@ -215,24 +217,64 @@ pub fn dispatch(ctx: &mut Ctx, args: &[Bytes], gate: &mut GateHold, start: std::
     if (arity > 0 && n != i64::from(arity)) || (arity < 0 && n < -i64::from(arity)) {
         let e = errors::wrong_arity(&entry.fullname);
         entry.stats.rejected_calls.fetch_add(1, Relaxed);
-        return reject(ctx, e);
+        return reject_maybe_exec(ctx, &entry.fullname, e);
     }
     if !ctx.client.authenticated && ctx.config.requirepass.is_some() && entry.cmd.flags & flags::NO_AUTH == 0 {
         entry.stats.rejected_calls.fetch_add(1, Relaxed);
-        return reject(ctx, CmdError::from(errors::NOAUTH));
+        return reject_maybe_exec(ctx, &entry.fullname, CmdError::from(errors::NOAUTH));
     }
 
-    ctx.client.last_command = idx;
-    let config_gen = ctx.shared.config_generation();
-    let result = if entry.cmd.flags & flags::EXCLUSIVE != 0 {
+    if ctx.client.multi.is_some() && !transactions::runs_inside_multi(&entry.fullname) {
+        if entry.cmd.flags & flags::NO_MULTI != 0 {
+            return reject(ctx, CmdError::from("ERR Command not allowed inside a transaction"));
+        }
+        if let Some(queue) = ctx.client.multi.as_mut() {
+            queue.push(args.to_vec());
+        }
+        return Reply::simple("QUEUED");
+    }
+    if entry.cmd.flags & flags::EXCLUSIVE != 0 {
         let _whole = gate.exclusive();
-        (entry.cmd.handler)(ctx, args)
+        execute(ctx, idx, args, start)
     } else {
         gate.shared();
-        (entry.cmd.handler)(ctx, args)
+        execute(ctx, idx, args, start)
+    }
+}
+
+/// Runs a command queued by MULTI, from inside EXEC (which holds the store gate
+/// exclusively, so this takes no lock of its own). Its checks were made at queue time.
+pub fn run_queued(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
+    let table = &*TABLE;
+    let Some(mut idx) = args.first().and_then(|n| table.lookup(n)) else {
+        return Reply::Error(errors::unknown_command(args).0);
     };
+    if !table.get(idx).cmd.subcommands.is_empty() && args.len() >= 2 {
+        match table.lookup_sub(idx, &args[1]) {
+            Some(sub) => idx = sub,
+            None => return Reply::Error(errors::unknown_subcommand(&args[0], &args[1]).0),
+        }
+    }
+    execute(ctx, idx, args, std::time::Instant::now())
+}
+
+/// Runs a resolved command: the handler, then statistics, the slow log and WATCH
+/// invalidation for what it changed.
+fn execute(ctx: &mut Ctx, idx: usize, args: &[Bytes], start: std::time::Instant) -> Reply {
+    use std::sync::atomic::Ordering::Relaxed;
+    let entry = TABLE.get(idx);
+    ctx.client.last_command = idx;
+    let config_gen = ctx.shared.config_generation();
+    ctx.changes.set(0);
+    let result = (entry.cmd.handler)(ctx, args);
     let micros = start.elapsed().as_micros() as u64;
     let failed = result.is_err();
+    if ctx.changes.get() > 0 && ctx.shared.store.watches.any() {
+        let db = ctx.client.db;
+        for pos in introspection::key_positions(idx, args) {
+            ctx.shared.store.watches.touch(db, &args[pos]);
+        }
+    }
     // A CONFIG SET of the threshold applies to the command that made it, as in Redis.
     let fresh = (ctx.shared.config_generation() != config_gen).then(|| ctx.shared.config());
     let config = fresh.as_deref().unwrap_or(ctx.config);
@@ -277,8 +319,27 @@ pub fn flush_stats(shared: &Shared, client: &mut Client) {
     }
 }
 
+/// A refused EXEC also ends the transaction, and Redis words its error as an abort:
+/// `EXECABORT Transaction discarded because of: <the error without its ERR code>`.
+fn reject_maybe_exec(ctx: &mut Ctx, fullname: &str, e: CmdError) -> Reply {
+    if fullname != "exec" {
+        return reject(ctx, e);
+    }
+    ctx.client.multi = None;
+    ctx.client.multi_error = false;
+    transactions::unwatch_all(ctx);
+    let detail = e.0.strip_prefix(b"ERR ").unwrap_or(&e.0);
+    let mut text = b"EXECABORT Transaction discarded because of: ".to_vec();
+    text.extend_from_slice(detail);
+    reject(ctx, errors::custom(text))
+}
+
 fn reject(ctx: &mut Ctx, e: CmdError) -> Reply {
     use std::sync::atomic::Ordering::Relaxed;
+    // A command refused while queueing makes EXEC abort.
+    if ctx.client.multi.is_some() {
+        ctx.client.multi_error = true;
+    }
     ctx.shared.stats.rejected_calls.fetch_add(1, Relaxed);
     ctx.shared.stats.record_error(&e.0);
     Reply::Error(e.0)

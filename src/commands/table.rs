@@ -85,6 +85,7 @@ pub static TABLE: LazyLock<CommandTable> = LazyLock::new(|| {
         super::server_cmd::COMMANDS,
         super::introspection::COMMANDS,
         super::slowlog::COMMANDS,
+        super::transactions::COMMANDS,
     ];
     CommandTable::build(families)
 });

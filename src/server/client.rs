@@ -146,6 +146,14 @@ pub struct Client {
     pub handle: Arc<ClientHandle>,
     /// Per-command counters for the current batch (flushed to the table after it).
     pub stats: BatchStats,
+    /// Commands queued since MULTI (None outside a transaction).
+    pub multi: Option<Vec<crate::protocol::Args>>,
+    /// A command was refused while queueing: EXEC will abort.
+    pub multi_error: bool,
+    /// Keys this client WATCHes: (db, key, already expired when watched).
+    pub watched: Vec<(usize, Bytes, bool)>,
+    /// Set when a watched key changes.
+    pub watch_dirty: crate::store::watch::WatchFlag,
     /// The last command name seen, exactly as sent, and its table index: pipelines
     /// repeat one command, so most lookups are one short comparison.
     pub last_lookup: ([u8; 16], u8, usize),
@@ -209,6 +217,10 @@ impl Client {
             handle,
             stats: BatchStats::default(),
             last_lookup: ([0; 16], 0, usize::MAX),
+            multi: None,
+            multi_error: false,
+            watched: Vec::new(),
+            watch_dirty: Default::default(),
         }
     }
 }

@@ -167,6 +167,8 @@ pub async fn serve(shared: Arc<Shared>, mut stream: TcpStream, addr: SocketAddr)
         }
     }
     let _ = stream.shutdown().await;
+    let watched: Vec<(usize, bytes::Bytes)> = client.watched.drain(..).map(|(db, k, _)| (db, k)).collect();
+    shared.store.watches.unwatch(&watched, &client.watch_dirty);
     shared.clients.unregister(client.id);
 }
 
@@ -261,7 +263,7 @@ impl Batch<'_> {
             }
             let start = std::time::Instant::now();
             let now = batch_ms + start.duration_since(batch_start).as_millis() as u64;
-            let mut ctx = Ctx { shared, client: self.client, config: self.config, now };
+            let mut ctx = Ctx { shared, client: self.client, config: self.config, now, changes: Default::default() };
             let reply = commands::dispatch(&mut ctx, &args, &mut gate, start);
             let client = &mut *self.client;
             match client.reply_mode {

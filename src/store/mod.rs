@@ -15,6 +15,7 @@ pub mod hash;
 pub mod list;
 pub mod set;
 pub mod value;
+pub mod watch;
 
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -104,6 +105,8 @@ pub struct Store {
     hasher: foldhash::fast::FixedState,
     /// Counters for INFO.
     pub stats: StoreStats,
+    /// Keys clients WATCH; every change to a key touches it here.
+    pub watches: watch::Watches,
 }
 
 /// Redis's LFU time: minutes, in 16 bits.
@@ -130,6 +133,7 @@ impl Store {
             shard_mask: shards - 1,
             hasher: foldhash::fast::FixedState::with_seed(rand::random()),
             stats: StoreStats::default(),
+            watches: watch::Watches::default(),
         }
     }
 
@@ -260,6 +264,20 @@ impl Store {
         (keys, expires, if expires > 0 { avg.saturating_sub(now) } else { 0 })
     }
 
+    /// Touches the watchers of every watched key of `db` that exists in `db` or in
+    /// `other` (FLUSHDB, FLUSHALL: `other` = `db`; SWAPDB: the other database).
+    pub fn touch_watched_existing(&self, db: usize, other: usize, now: u64) {
+        for key in self.watches.keys_in(db) {
+            let exists = |d: usize| {
+                let mut t = self.lock_one(now, d, &key);
+                t.exists(d, &key)
+            };
+            if exists(db) || (other != db && exists(other)) {
+                self.watches.touch(db, &key);
+            }
+        }
+    }
+
     /// Removes every key of one database. The dictionaries are returned so the caller
     /// can free them on another thread (FLUSHDB ASYNC).
     pub fn flush_db(&self, db: usize) -> Vec<Dict> {
@@ -348,7 +366,7 @@ impl Store {
             }
             // Like Redis, SCAN reclaims the expired keys it walks over.
             for key in expired.drain(..) {
-                self.remove_expired(&mut guard, &key);
+                self.remove_expired(db, &mut guard, &key);
             }
             drop(guard);
             if bucket == 0 {
@@ -364,12 +382,13 @@ impl Store {
     }
 
     /// Removes a key found expired while walking a shard, counting it.
-    fn remove_expired(&self, shard: &mut Shard, key: &[u8]) -> bool {
+    fn remove_expired(&self, db: usize, shard: &mut Shard, key: &[u8]) -> bool {
         let h = self.hash(key);
         match shard.dict.remove(key, h, |k| self.hash(k)) {
             Some(e) => {
                 shard.forget_expire(e.expire());
                 self.stats.expired_keys.fetch_add(1, Ordering::Relaxed);
+                self.watches.touch(db, key);
                 true
             }
             None => false,
@@ -403,7 +422,7 @@ impl Store {
                 Some((key, false)) => return Some(key),
                 Some((key, true)) => {
                     let h = self.hash(&key);
-                    self.remove_expired(&mut s, &key);
+                    self.remove_expired(db, &mut s, &key);
                     let _ = h;
                 }
                 None => {}
@@ -439,7 +458,7 @@ impl Store {
                 }
                 s.sweep = cursor;
                 for key in expired {
-                    if self.remove_expired(&mut s, &key) {
+                    if self.remove_expired(dbi, &mut s, &key) {
                         removed.push((dbi, key));
                     }
                 }
@@ -480,6 +499,7 @@ impl<'a> Txn<'a> {
                 shard.forget_expire(e.expire());
             }
             store.stats.expired_keys.fetch_add(1, Ordering::Relaxed);
+            store.watches.touch(db, key);
         }
         expired
     }
@@ -510,6 +530,18 @@ impl<'a> Txn<'a> {
         let hash = self.store.hash(key);
         self.expire_if_needed(db, key, hash);
         self.shard(db, hash)?.dict.get_mut(key, hash)
+    }
+
+    /// Is `key` present but past its expiry (not yet reclaimed)? Used by WATCH/EXEC.
+    pub fn is_expired_unreclaimed(&self, db: usize, key: &[u8]) -> bool {
+        let hash = self.store.hash(key);
+        let now = self.now;
+        let shard = self.store.shard_of(hash);
+        self.guards
+            .iter()
+            .find(|(d, s, _)| *d == db && *s == shard)
+            .and_then(|(_, _, g)| g.dict.get(key, hash))
+            .is_some_and(|e| e.is_expired(now))
     }
 
     /// Is `key` present and live?
@@ -562,6 +594,7 @@ impl<'a> Txn<'a> {
             if let Some(old) = shard.dict.remove(key, hash, |k| store.hash(k)) {
                 shard.forget_expire(old.expire());
                 store.stats.expired_keys.fetch_add(1, Ordering::Relaxed);
+                store.watches.touch(db, key);
             }
         }
         {
