@@ -190,6 +190,12 @@ pub fn client_line(h: &ClientHandle, own_id: u64, current_cmd: Option<&str>) -> 
     let age = h.created.elapsed().as_secs();
     let idle = m.last_interaction.elapsed().as_secs();
     let mut flags = String::new();
+    if m.subs + m.psubs > 0 {
+        flags.push('P');
+    }
+    if m.multi >= 0 {
+        flags.push('x');
+    }
     if m.no_evict {
         flags.push('e');
     }
@@ -201,9 +207,10 @@ pub fn client_line(h: &ClientHandle, own_id: u64, current_cmd: Option<&str>) -> 
     }
     let cmd = if h.id == own_id { current_cmd.unwrap_or(&m.last_cmd).to_string() } else { m.last_cmd.clone() };
     let qbuf = if h.id == own_id { 26 } else { m.qbuf };
-    let tot_mem = 20_000 + m.qbuf + m.qbuf_free + m.omem;
+    let omem = h.pending_bytes.load(std::sync::atomic::Ordering::Relaxed) as usize + m.omem;
+    let tot_mem = 20_000 + m.qbuf + m.qbuf_free + omem;
     format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp=0 obl={} oll=0 omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp={}",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub=0 multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp=0 obl={} oll=0 omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp={}",
         h.id,
         h.addr,
         h.laddr,
@@ -213,11 +220,14 @@ pub fn client_line(h: &ClientHandle, own_id: u64, current_cmd: Option<&str>) -> 
         if h.id == own_id { 0 } else { idle },
         flags,
         m.db,
+        m.subs,
+        m.psubs,
+        m.multi,
         qbuf,
         m.qbuf_free,
         m.qbuf + m.qbuf_free,
         m.obl,
-        m.omem,
+        omem,
         tot_mem,
         cmd,
         m.resp
@@ -231,6 +241,8 @@ fn own_line(ctx: &Ctx, cmd: &str) -> String {
         m.db = ctx.client.db;
         m.resp = ctx.client.resp;
         m.name.clone_from(&ctx.client.name);
+        m.subs = ctx.client.subscriptions.len();
+        m.psubs = ctx.client.patterns.len();
         m.no_evict = ctx.client.no_evict;
         m.no_touch = ctx.client.no_touch;
     }

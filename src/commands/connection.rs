@@ -132,7 +132,12 @@ pub fn validate_client_name(name: &[u8]) -> Result<(), CmdError> {
 }
 
 /// PING [message] → PONG, or the message as a bulk string.
-fn ping(_ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
+fn ping(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
+    if a.len() <= 2 && ctx.client.in_resp2_subscribed_mode() {
+        // Subscribed RESP2 clients get PING's answer in message shape.
+        let payload = a.get(1).cloned().unwrap_or_default();
+        return Ok(Reply::Array(vec![Reply::bulk_static("pong"), Reply::Bulk(payload)]));
+    }
     match a.len() {
         1 => Ok(Reply::simple("PONG")),
         2 => Ok(Reply::Bulk(a[1].clone())),
@@ -155,6 +160,7 @@ fn quit(ctx: &mut Ctx, _a: &[Bytes]) -> CmdResult {
 /// unauthenticated when a password is set).
 fn reset(ctx: &mut Ctx, _a: &[Bytes]) -> CmdResult {
     super::transactions::unwatch_all(ctx);
+    super::pubsub::unsubscribe_all(ctx);
     let c = &mut *ctx.client;
     c.multi = None;
     c.multi_error = false;

@@ -19,6 +19,7 @@ pub mod keys;
 pub mod keyspace;
 pub mod lists;
 pub mod meta;
+pub mod pubsub;
 pub mod server_cmd;
 pub mod sets;
 pub mod slowlog;
@@ -224,6 +225,15 @@ pub fn dispatch(ctx: &mut Ctx, args: &[Bytes], gate: &mut GateHold, start: std::
         return reject_maybe_exec(ctx, &entry.fullname, CmdError::from(errors::NOAUTH));
     }
 
+    if ctx.client.in_resp2_subscribed_mode() && !pubsub::allowed_when_subscribed(&entry.fullname) {
+        return reject(
+            ctx,
+            errors::custom(format!(
+                "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+                entry.fullname
+            )),
+        );
+    }
     if ctx.client.multi.is_some() && !transactions::runs_inside_multi(&entry.fullname) {
         if entry.cmd.flags & flags::NO_MULTI != 0 {
             return reject(ctx, CmdError::from("ERR Command not allowed inside a transaction"));

@@ -86,6 +86,7 @@ pub static TABLE: LazyLock<CommandTable> = LazyLock::new(|| {
         super::introspection::COMMANDS,
         super::slowlog::COMMANDS,
         super::transactions::COMMANDS,
+        super::pubsub::COMMANDS,
     ];
     CommandTable::build(families)
 });

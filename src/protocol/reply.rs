@@ -42,6 +42,9 @@ pub enum Reply {
     BigNumber(Bytes),
     /// A push frame (`>`); an array in RESP2 (pub/sub messages).
     Push(Vec<Reply>),
+    /// Several replies to one command, written one after another (SUBSCRIBE a b
+    /// confirms each channel with its own frame).
+    Many(Vec<Reply>),
 }
 
 /// Longest bulk string [`Reply::BulkShort`] holds.
@@ -134,6 +137,11 @@ pub fn encode(reply: &Reply, resp: u8, out: &mut BytesMut) {
             put_header(out, if resp >= 3 { b'>' } else { b'*' }, items.len());
             for item in items {
                 encode(item, resp, out);
+            }
+        }
+        Reply::Many(replies) => {
+            for r in replies {
+                encode(r, resp, out);
             }
         }
         Reply::Map(pairs) => {

@@ -42,6 +42,9 @@ pub struct ClientMeta {
     pub no_evict: bool,
     pub no_touch: bool,
     pub authenticated: bool,
+    pub subs: usize,
+    pub psubs: usize,
+    pub multi: i64,
 }
 
 /// The registry's handle on one client.
@@ -56,6 +59,12 @@ pub struct ClientHandle {
     pub killed: AtomicBool,
     /// Wakes the connection so it notices `killed` while idle.
     pub wake: tokio::sync::Notify,
+    /// Pub/Sub messages for this client; its connection drains and writes them.
+    pub mailbox: tokio::sync::mpsc::UnboundedSender<super::pubsub::PushMsg>,
+    /// Bytes of messages queued but not yet written (output-buffer limit).
+    pub pending_bytes: AtomicU64,
+    /// Since when (unix ms) `pending_bytes` is over the soft limit; 0 when under it.
+    pub soft_limit_since: AtomicU64,
 }
 
 impl ClientHandle {
@@ -76,7 +85,12 @@ pub struct ClientRegistry {
 impl ClientRegistry {
     /// Registers a new connection and returns its handle (ids start at 1, as Redis's
     /// first client is... id 2 or 3 there; ours are only unique and increasing).
-    pub fn register(&self, addr: SocketAddr, laddr: SocketAddr) -> Arc<ClientHandle> {
+    pub fn register(
+        &self,
+        addr: SocketAddr,
+        laddr: SocketAddr,
+    ) -> (Arc<ClientHandle>, tokio::sync::mpsc::UnboundedReceiver<super::pubsub::PushMsg>) {
+        let (mailbox, inbox) = tokio::sync::mpsc::unbounded_channel();
         let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
         let now = Instant::now();
         let h = Arc::new(ClientHandle {
@@ -99,12 +113,18 @@ impl ClientRegistry {
                 no_evict: false,
                 no_touch: false,
                 authenticated: false,
+                subs: 0,
+                psubs: 0,
+                multi: -1,
             }),
             killed: AtomicBool::new(false),
             wake: tokio::sync::Notify::new(),
+            mailbox,
+            pending_bytes: AtomicU64::new(0),
+            soft_limit_since: AtomicU64::new(0),
         });
         self.clients.lock().insert(id, h.clone());
-        h
+        (h, inbox)
     }
 
     /// Forgets a closed connection.
@@ -146,6 +166,10 @@ pub struct Client {
     pub handle: Arc<ClientHandle>,
     /// Per-command counters for the current batch (flushed to the table after it).
     pub stats: BatchStats,
+    /// Channels this client is subscribed to, in subscription order.
+    pub subscriptions: Vec<Bytes>,
+    /// Patterns this client is subscribed to, in subscription order.
+    pub patterns: Vec<Bytes>,
     /// Commands queued since MULTI (None outside a transaction).
     pub multi: Option<Vec<crate::protocol::Args>>,
     /// A command was refused while queueing: EXEC will abort.
@@ -199,6 +223,16 @@ impl BatchStats {
 }
 
 impl Client {
+    /// Number of channel and pattern subscriptions (what SUBSCRIBE replies count).
+    pub fn subscription_count(&self) -> usize {
+        self.subscriptions.len() + self.patterns.len()
+    }
+
+    /// In RESP2 with a subscription, only Pub/Sub commands, PING, QUIT and RESET run.
+    pub fn in_resp2_subscribed_mode(&self) -> bool {
+        self.resp == 2 && self.subscription_count() > 0
+    }
+
     /// A fresh client for a registered connection.
     pub fn new(handle: Arc<ClientHandle>, authenticated: bool) -> Client {
         Client {
@@ -217,6 +251,8 @@ impl Client {
             handle,
             stats: BatchStats::default(),
             last_lookup: ([0; 16], 0, usize::MAX),
+            subscriptions: Vec::new(),
+            patterns: Vec::new(),
             multi: None,
             multi_error: false,
             watched: Vec::new(),

@@ -83,7 +83,7 @@ pub async fn serve(shared: Arc<Shared>, mut stream: TcpStream, addr: SocketAddr)
         return;
     }
     let laddr = stream.local_addr().unwrap_or(addr);
-    let handle = shared.clients.register(addr, laddr);
+    let (handle, mut inbox) = shared.clients.register(addr, laddr);
     let mut client = Client::new(handle.clone(), config.requirepass.is_none());
     let mut parser = RequestParser::new();
     let mut rbuf = BytesMut::with_capacity(READ_CHUNK);
@@ -105,6 +105,23 @@ pub async fn serve(shared: Arc<Shared>, mut stream: TcpStream, addr: SocketAddr)
         let read = tokio::select! {
             r = stream.read_buf(&mut rbuf) => r,
             _ = handle.wake.notified() => continue,
+            Some(first) = inbox.recv() => {
+                // Pub/Sub messages: write every one waiting, in one write.
+                let mut written = first.size();
+                encode(&message_reply(first), client.resp, &mut wbuf);
+                while let Ok(msg) = inbox.try_recv() {
+                    written += msg.size();
+                    encode(&message_reply(msg), client.resp, &mut wbuf);
+                }
+                shared.stats.net_output_bytes.fetch_add(wbuf.len() as u64, Relaxed);
+                let ok = write_unless_killed(&mut stream, &wbuf, &handle).await;
+                wbuf.clear();
+                handle.pending_bytes.fetch_sub(written.min(handle.pending_bytes.load(Relaxed)), Relaxed);
+                if !ok {
+                    break;
+                }
+                continue;
+            }
             _ = shutdown.changed() => break,
             _ = idle_sleep(idle_limit, last_activity) => {
                 shared.log(Level::Verbose, "Closing idle client");
@@ -151,7 +168,7 @@ pub async fn serve(shared: Arc<Shared>, mut stream: TcpStream, addr: SocketAddr)
         publish_meta(&client, &rbuf, &wbuf, &shared);
         if !wbuf.is_empty() {
             shared.stats.net_output_bytes.fetch_add(wbuf.len() as u64, Relaxed);
-            if stream.write_all(&wbuf).await.is_err() {
+            if !write_unless_killed(&mut stream, &wbuf, &handle).await {
                 break;
             }
             wbuf.clear();
@@ -167,6 +184,12 @@ pub async fn serve(shared: Arc<Shared>, mut stream: TcpStream, addr: SocketAddr)
         }
     }
     let _ = stream.shutdown().await;
+    for channel in client.subscriptions.drain(..) {
+        shared.pubsub.unsubscribe(&channel, client.id);
+    }
+    for pattern in client.patterns.drain(..) {
+        shared.pubsub.punsubscribe(&pattern, client.id);
+    }
     let watched: Vec<(usize, bytes::Bytes)> = client.watched.drain(..).map(|(db, k, _)| (db, k)).collect();
     shared.store.watches.unwatch(&watched, &client.watch_dirty);
     shared.clients.unregister(client.id);
@@ -187,6 +210,9 @@ fn publish_meta(client: &Client, rbuf: &BytesMut, wbuf: &BytesMut, _shared: &Sha
     m.no_evict = client.no_evict;
     m.no_touch = client.no_touch;
     m.authenticated = client.authenticated;
+    m.subs = client.subscriptions.len();
+    m.psubs = client.patterns.len();
+    m.multi = client.multi.as_ref().map_or(-1, |q| q.len() as i64);
     if client.last_command != usize::MAX {
         let entry = commands::TABLE.get(client.last_command);
         if m.last_cmd != entry.fullname {
@@ -202,6 +228,39 @@ async fn idle_sleep(timeout: u64, last: std::time::Instant) {
     }
     let deadline = last + std::time::Duration::from_secs(timeout);
     tokio::time::sleep_until(deadline.into()).await;
+}
+
+/// Writes `buf`, giving up if the client is killed meanwhile (a subscriber past its
+/// output-buffer limit that stopped reading would otherwise hold its task forever).
+async fn write_unless_killed(stream: &mut TcpStream, buf: &[u8], handle: &super::client::ClientHandle) -> bool {
+    let write = stream.write_all(buf);
+    tokio::pin!(write);
+    loop {
+        tokio::select! {
+            r = &mut write => return r.is_ok(),
+            _ = handle.wake.notified() => {
+                if handle.killed.load(Relaxed) {
+                    return false;
+                }
+            }
+        }
+    }
+}
+
+/// A Pub/Sub message as the frame a subscriber receives (a push in RESP3).
+fn message_reply(msg: super::pubsub::PushMsg) -> Reply {
+    use super::pubsub::PushMsg;
+    match msg {
+        PushMsg::Message { channel, payload } => {
+            Reply::Push(vec![Reply::bulk_static("message"), Reply::Bulk(channel), Reply::Bulk(payload)])
+        }
+        PushMsg::PMessage { pattern, channel, payload } => Reply::Push(vec![
+            Reply::bulk_static("pmessage"),
+            Reply::Bulk(pattern),
+            Reply::Bulk(channel),
+            Reply::Bulk(payload),
+        ]),
+    }
 }
 
 /// How a batch ended.

@@ -103,6 +103,8 @@ pub struct Shared {
     pub startup_memory: u64,
     /// The highest `used_memory` seen (INFO `used_memory_peak`), sampled by the cron.
     pub peak_memory: AtomicU64,
+    /// Channel and pattern subscriptions.
+    pub pubsub: super::pubsub::PubSub,
     /// SLOWLOG's entries.
     pub slowlog: Mutex<crate::commands::slowlog::SlowLog>,
     /// DEBUG SET-ACTIVE-EXPIRE: false stops the active expiry cycle.
@@ -155,6 +157,7 @@ impl Shared {
             shutdown_requested: AtomicBool::new(false),
             active_expire: AtomicBool::new(true),
             slowlog: Mutex::new(Default::default()),
+            pubsub: Default::default(),
             startup_memory: super::memory::used_memory(),
             peak_memory: AtomicU64::new(0),
             shutdown_tx,
