@@ -8,7 +8,7 @@
 use bytes::Bytes;
 
 use super::flags::*;
-use super::{acl, CmdResult, Command, Ctx};
+use super::{CmdResult, Command, Ctx};
 use crate::protocol::Reply;
 
 const fn row(name: &'static str, arity: i32, flags: u32, handler: super::Handler) -> Command {
