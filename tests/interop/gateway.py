@@ -410,6 +410,56 @@ async def check_bytes_client(runner):
         await r.aclose()
 
 
+def check_pubsub(r):
+    # Pub/Sub through redis-py: RESP2 arrays with 5.x, RESP3 pushes with 8.x.
+    p = r.pubsub()
+    try:
+        p.subscribe("news")
+        msg = p.get_message(timeout=2)
+        expect(msg is not None and msg["type"] == "subscribe" and msg["channel"] == "news",
+               f"subscribe confirmation: {msg!r}")
+        p.psubscribe("n*")
+        msg = p.get_message(timeout=2)
+        expect(msg is not None and msg["type"] == "psubscribe", f"psubscribe confirmation: {msg!r}")
+        expect_eq(r.publish("news", "hello"), 2, "PUBLISH receivers (channel + pattern)")
+        got = [p.get_message(timeout=2) for _ in range(2)]
+        kinds = sorted(m["type"] for m in got if m)
+        expect_eq(kinds, ["message", "pmessage"], "message kinds received")
+        expect(all(m["data"] == "hello" for m in got if m), f"payloads: {got!r}")
+        expect_eq(r.pubsub_numsub("news"), [("news", 1)], "PUBSUB NUMSUB")
+        expect_eq(r.pubsub_numpat(), 1, "PUBSUB NUMPAT")
+        p.unsubscribe()
+        p.punsubscribe()
+    finally:
+        p.close()
+
+
+def check_transactions(r):
+    # redis-py's default pipeline() wraps its commands in MULTI/EXEC.
+    r.delete("tx:a")
+    pipe = r.pipeline()
+    pipe.set("tx:a", 1).incr("tx:a").get("tx:a")
+    expect_eq(pipe.execute(), [True, 2, "2"], "MULTI/EXEC pipeline")
+    # Optimistic locking: WATCH, a change by another client, then WatchError.
+    other = redis.Redis.from_url(r.connection_pool.connection_kwargs.get("url", "") or
+                                 f"redis://:{PASSWORD}@127.0.0.1:{r.connection_pool.connection_kwargs['port']}/0",
+                                 decode_responses=True)
+    try:
+        with r.pipeline() as pipe:
+            pipe.watch("tx:a")
+            other.set("tx:a", 100)
+            pipe.multi()
+            pipe.incr("tx:a")
+            try:
+                pipe.execute()
+                raise CheckFailed("EXEC ran although a WATCHed key changed")
+            except redis.WatchError:
+                pass
+        expect_eq(r.get("tx:a"), "100", "value after the aborted transaction")
+    finally:
+        other.close()
+
+
 def check_sync_client(r):
     # cleanup_test_data.py / cleanup_specific_clients.py: the sync client.
     expect_eq(r.ping(), True, "sync PING")
@@ -494,6 +544,8 @@ def main():
         runner = Runner(server.port)
         asyncio.run(main_async(runner))
         runner.run_sync("sync-client", check_sync_client)
+        runner.run_sync("pubsub", check_pubsub)
+        runner.run_sync("transactions", check_transactions)
         runner.run_sync("scan-reply-shape", check_scan_reply_shape)
         runner.run_sync("large-values-long-pipelines", check_large_traffic)
         runner.run_sync("bad-auth-sync", lambda _r: check_bad_auth_sync(server.port))
