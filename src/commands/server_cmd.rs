@@ -383,12 +383,11 @@ fn debug(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     if is(sub, "populate") && (3..=5).contains(&a.len()) {
         let count = super::args::int(&a[2])?;
         if count < 0 {
-            return Err("ERR value is out of range, must be positive".into());
+            return Err(e::MUST_BE_POSITIVE.into());
         }
         let prefix: &[u8] = if a.len() >= 4 { &a[3] } else { b"key" };
         let size = if a.len() == 5 {
-            usize::try_from(super::args::int(&a[4])?)
-                .map_err(|_| CmdError::from("ERR value is out of range, must be positive"))?
+            usize::try_from(super::args::int(&a[4])?).map_err(|_| CmdError::from(e::MUST_BE_POSITIVE))?
         } else {
             0
         };
