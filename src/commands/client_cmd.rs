@@ -171,7 +171,7 @@ fn unpause(ctx: &mut Ctx, _a: &[Bytes]) -> CmdResult {
 }
 
 /// CLIENT UNBLOCK client-id [TIMEOUT|ERROR] → Integer: 1 if a blocked client was woken.
-fn unblock(_ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
+fn unblock(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     crate::numbers::parse_i64(&a[2]).ok_or_else(|| CmdError::from(e::NOT_INTEGER))?;
     if a.len() == 4 && !is(&a[3], "timeout") && !is(&a[3], "error") {
         return Err("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR".into());
@@ -179,8 +179,18 @@ fn unblock(_ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     if a.len() > 4 {
         return Err(e::SYNTAX.into());
     }
-    // No command blocks yet (blocking pops arrive with the lists issue).
-    Ok(Reply::Int(0))
+    let id = crate::numbers::parse_i64(&a[2]).unwrap_or(0) as u64;
+    let error = a.len() == 4 && is(&a[3], "error");
+    let Some(w) = ctx.shared.store.blocking.of_client(id) else { return Ok(Reply::Int(0)) };
+    let mut state = w.state.lock();
+    if !matches!(*state, crate::store::blocking::WaitState::Waiting) {
+        return Ok(Reply::Int(0));
+    }
+    *state = crate::store::blocking::WaitState::Unblocked { error };
+    drop(state);
+    ctx.shared.store.blocking.remove(&w);
+    w.wake.notify_one();
+    Ok(Reply::Int(1))
 }
 
 /// One CLIENT LIST line for `h`, with Redis 7.0's fields in Redis's order.

@@ -45,7 +45,7 @@ pub const COMMANDS: &[Command] = &[
 
 /// The list at `key` for a write (no hit/miss counted): Ok(None) if missing,
 /// WRONGTYPE if another type.
-fn list_mut<'t>(t: &'t mut Txn, db: usize, key: &[u8]) -> Result<Option<&'t mut List>, CmdError> {
+pub(super) fn list_mut<'t>(t: &'t mut Txn, db: usize, key: &[u8]) -> Result<Option<&'t mut List>, CmdError> {
     match t.peek(db, key) {
         None => Ok(None),
         Some(entry) => match entry.object_mut() {
@@ -67,7 +67,7 @@ fn list_read<'t>(t: &'t mut Txn, db: usize, key: &[u8]) -> Result<Option<&'t Lis
 }
 
 /// The list at `key`, created empty if missing; WRONGTYPE if another type.
-fn list_or_new<'t>(t: &'t mut Txn, db: usize, key: &[u8], lru: u32) -> Result<&'t mut List, CmdError> {
+pub(super) fn list_or_new<'t>(t: &'t mut Txn, db: usize, key: &[u8], lru: u32) -> Result<&'t mut List, CmdError> {
     if t.peek(db, key).is_none() {
         t.insert(db, Entry::new_object(key, Object::List(List::new()), None, lru));
     }
@@ -75,14 +75,14 @@ fn list_or_new<'t>(t: &'t mut Txn, db: usize, key: &[u8], lru: u32) -> Result<&'
 }
 
 /// Deletes `key` if its list was emptied: no empty collection is ever stored.
-fn remove_if_empty(t: &mut Txn, db: usize, key: &[u8]) {
+pub(super) fn remove_if_empty(t: &mut Txn, db: usize, key: &[u8]) {
     if matches!(t.peek_no_touch(db, key).and_then(|e| e.object()), Some(Object::List(l)) if l.is_empty()) {
         t.remove(db, key);
     }
 }
 
 /// Which end of a list: LEFT (the head, true) or RIGHT (the tail, false).
-fn parse_end(arg: &[u8]) -> Result<bool, CmdError> {
+pub(super) fn parse_end(arg: &[u8]) -> Result<bool, CmdError> {
     if is(arg, "left") {
         Ok(true)
     } else if is(arg, "right") {

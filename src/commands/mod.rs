@@ -9,6 +9,7 @@
 //! positions, handler); COMMAND, arity errors and key extraction all read those rows.
 
 pub mod args;
+pub mod blocking;
 pub mod client_cmd;
 pub mod config_cmd;
 pub mod connection;
@@ -243,13 +244,23 @@ pub fn dispatch(ctx: &mut Ctx, args: &[Bytes], gate: &mut GateHold, start: std::
         }
         return Reply::simple("QUEUED");
     }
-    if entry.cmd.flags & flags::EXCLUSIVE != 0 {
+    let reply = if entry.cmd.flags & flags::EXCLUSIVE != 0 {
         let _whole = gate.exclusive();
         execute(ctx, idx, args, start)
     } else {
         gate.shared();
         execute(ctx, idx, args, start)
+    };
+    // Clients blocked on keys this command (or this EXEC) filled are served now, in
+    // the order they blocked.
+    if !ctx.client.ready_keys.is_empty() {
+        let ready = std::mem::take(&mut ctx.client.ready_keys);
+        gate.shared();
+        for (db, key) in ready {
+            blocking::serve_all(ctx.shared, db, vec![key], ctx.now);
+        }
     }
+    reply
 }
 
 /// Runs a command queued by MULTI, from inside EXEC (which holds the store gate
@@ -279,10 +290,14 @@ fn execute(ctx: &mut Ctx, idx: usize, args: &[Bytes], start: std::time::Instant)
     let result = (entry.cmd.handler)(ctx, args);
     let micros = start.elapsed().as_micros() as u64;
     let failed = result.is_err();
-    if ctx.changes.get() > 0 && ctx.shared.store.watches.any() {
+    if ctx.changes.get() > 0 && (ctx.shared.store.watches.any() || ctx.shared.store.blocking.any()) {
         let db = ctx.client.db;
+        let blocked = ctx.shared.store.blocking.any();
         for pos in introspection::key_positions(idx, args) {
             ctx.shared.store.watches.touch(db, &args[pos]);
+            if blocked {
+                ctx.client.ready_keys.push((db, args[pos].clone()));
+            }
         }
     }
     // A CONFIG SET of the threshold applies to the command that made it, as in Redis.

@@ -191,9 +191,11 @@ fn info_section(ctx: &Ctx, section: &str, out: &mut String) {
         "clients" => {
             let _ = write!(
                 w,
-                "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\nblocked_clients:0\r\ntracking_clients:0\r\nclients_in_timeout_table:0\r\n",
+                "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\nblocked_clients:{}\r\ntracking_clients:0\r\nclients_in_timeout_table:{}\r\n",
                 sh.clients.count(),
-                cfg.maxclients
+                cfg.maxclients,
+                sh.store.blocking.blocked_clients(),
+                sh.store.blocking.blocked_clients()
             );
         }
         "memory" => {

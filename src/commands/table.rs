@@ -76,6 +76,7 @@ pub static TABLE: LazyLock<CommandTable> = LazyLock::new(|| {
         super::strings::COMMANDS,
         super::keys::COMMANDS,
         super::lists::COMMANDS,
+        super::blocking::COMMANDS,
         super::sets::COMMANDS,
         super::hashes::COMMANDS,
         super::keyspace::COMMANDS,

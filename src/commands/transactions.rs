@@ -121,8 +121,10 @@ fn exec(ctx: &mut Ctx, _a: &[Bytes]) -> CmdResult {
         return Ok(Reply::NilArray);
     }
     let mut replies = Vec::with_capacity(queue.len());
+    ctx.client.in_exec = true;
     for args in &queue {
         replies.push(super::run_queued(ctx, args));
     }
+    ctx.client.in_exec = false;
     Ok(Reply::Array(replies))
 }

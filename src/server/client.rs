@@ -170,6 +170,12 @@ pub struct Client {
     pub subscriptions: Vec<Bytes>,
     /// Patterns this client is subscribed to, in subscription order.
     pub patterns: Vec<Bytes>,
+    /// Set by a blocking command that has to wait; the connection takes it.
+    pub blocked: Option<crate::commands::blocking::Blocked>,
+    /// EXEC is running this client's queue (blocking commands do not block).
+    pub in_exec: bool,
+    /// Keys written by the current command that blocked clients may wait on.
+    pub ready_keys: Vec<(usize, Bytes)>,
     /// Commands queued since MULTI (None outside a transaction).
     pub multi: Option<Vec<crate::protocol::Args>>,
     /// A command was refused while queueing: EXEC will abort.
@@ -251,6 +257,9 @@ impl Client {
             handle,
             stats: BatchStats::default(),
             last_lookup: ([0; 16], 0, usize::MAX),
+            blocked: None,
+            in_exec: false,
+            ready_keys: Vec::new(),
             subscriptions: Vec::new(),
             patterns: Vec::new(),
             multi: None,

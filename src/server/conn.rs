@@ -150,6 +150,36 @@ pub async fn serve(shared: Arc<Shared>, mut stream: TcpStream, addr: SocketAddr)
             match batch.run(&mut parser, &mut rbuf, &mut wbuf, &mut pending) {
                 BatchEnd::NeedInput => break,
                 BatchEnd::Paused => wait_if_paused(&shared, pending.as_deref()).await,
+                BatchEnd::Blocked => {
+                    // Flush what the batch answered so far, then wait.
+                    if !wbuf.is_empty() {
+                        if !write_unless_killed(&mut stream, &wbuf, &handle).await {
+                            close_after_write = true;
+                            break;
+                        }
+                        wbuf.clear();
+                    }
+                    let Some(blocked) = batch.client.blocked.take() else { continue };
+                    match wait_blocked(&shared, &blocked, &mut stream, &mut rbuf, &handle, &mut shutdown).await {
+                        Some(reply) => {
+                            let client = &mut *batch.client;
+                            encode(&reply, client.resp, &mut wbuf);
+                            // A BLMOVE that was served made its destination ready.
+                            if let crate::store::blocking::BlockOp::Move { dst, .. } = &blocked.waiter.op {
+                                crate::commands::blocking::serve_all(
+                                    &shared,
+                                    blocked.waiter.db,
+                                    vec![dst.clone()],
+                                    unix_ms(),
+                                );
+                            }
+                        }
+                        None => {
+                            close_after_write = true;
+                            break;
+                        }
+                    }
+                }
                 BatchEnd::Close => {
                     close_after_write = true;
                     break;
@@ -184,6 +214,9 @@ pub async fn serve(shared: Arc<Shared>, mut stream: TcpStream, addr: SocketAddr)
         }
     }
     let _ = stream.shutdown().await;
+    if let Some(blocked) = client.blocked.take() {
+        shared.store.blocking.remove(&blocked.waiter);
+    }
     for channel in client.subscriptions.drain(..) {
         shared.pubsub.unsubscribe(&channel, client.id);
     }
@@ -230,6 +263,68 @@ async fn idle_sleep(timeout: u64, last: std::time::Instant) {
     tokio::time::sleep_until(deadline.into()).await;
 }
 
+/// Waits for a blocked command to be served, time out, or be unblocked; returns its
+/// reply, or None when the client went away (or was killed, or the server stops).
+/// Reads the socket meanwhile, so a disconnect is noticed and pipelined requests are
+/// kept for afterwards.
+async fn wait_blocked(
+    shared: &Shared,
+    blocked: &crate::commands::blocking::Blocked,
+    stream: &mut TcpStream,
+    rbuf: &mut BytesMut,
+    handle: &super::client::ClientHandle,
+    shutdown: &mut tokio::sync::watch::Receiver<bool>,
+) -> Option<Reply> {
+    use crate::store::blocking::WaitState;
+    let w = &blocked.waiter;
+    let finish = |timed_out: bool| {
+        let mut state = w.state.lock();
+        if timed_out && matches!(*state, WaitState::Waiting) {
+            *state = WaitState::TimedOut;
+        }
+        let done = std::mem::replace(&mut *state, WaitState::Waiting);
+        drop(state);
+        shared.store.blocking.remove(w);
+        crate::commands::blocking::final_reply(&w.op, done)
+    };
+    let cancel = || {
+        let mut state = w.state.lock();
+        *state = WaitState::TimedOut;
+        drop(state);
+        shared.store.blocking.remove(w);
+    };
+    loop {
+        if !matches!(*w.state.lock(), WaitState::Waiting) {
+            return Some(finish(false));
+        }
+        if handle.killed.load(Relaxed) || shared.shutting_down() {
+            cancel();
+            return None;
+        }
+        if rbuf.capacity() - rbuf.len() < 1024 {
+            rbuf.reserve(READ_CHUNK);
+        }
+        let deadline = blocked.deadline;
+        tokio::select! {
+            _ = w.wake.notified() => {}
+            _ = async {
+                match deadline {
+                    Some(d) => tokio::time::sleep_until(d.into()).await,
+                    None => std::future::pending::<()>().await,
+                }
+            } => return Some(finish(true)),
+            r = stream.read_buf(rbuf) => {
+                if matches!(r, Ok(0) | Err(_)) {
+                    cancel();
+                    return None;
+                }
+            }
+            _ = handle.wake.notified() => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+}
+
 /// Writes `buf`, giving up if the client is killed meanwhile (a subscriber past its
 /// output-buffer limit that stopped reading would otherwise hold its task forever).
 async fn write_unless_killed(stream: &mut TcpStream, buf: &[u8], handle: &super::client::ClientHandle) -> bool {
@@ -273,6 +368,8 @@ enum BatchEnd {
     Close,
     /// A malformed request: reply this text and close.
     ProtocolError(String),
+    /// A blocking command is waiting (`client.blocked`).
+    Blocked,
 }
 
 /// One connection's view while it runs the requests it has buffered.
@@ -325,6 +422,10 @@ impl Batch<'_> {
             let mut ctx = Ctx { shared, client: self.client, config: self.config, now, changes: Default::default() };
             let reply = commands::dispatch(&mut ctx, &args, &mut gate, start);
             let client = &mut *self.client;
+            if client.blocked.is_some() {
+                // The command waits; later pipelined requests wait behind it.
+                break BatchEnd::Blocked;
+            }
             match client.reply_mode {
                 ReplyMode::On => encode(&reply, client.resp, wbuf),
                 ReplyMode::Off => {}

@@ -9,6 +9,7 @@
 //! Expiry is lazy (every lookup through a [`Txn`] checks it) and active
 //! ([`Store::active_expire_cycle`], a budgeted sweep run `hz` times a second).
 
+pub mod blocking;
 pub mod dict;
 pub mod entry;
 pub mod hash;
@@ -107,6 +108,8 @@ pub struct Store {
     pub stats: StoreStats,
     /// Keys clients WATCH; every change to a key touches it here.
     pub watches: watch::Watches,
+    /// Clients blocked on list keys.
+    pub blocking: blocking::Blocking,
 }
 
 /// Redis's LFU time: minutes, in 16 bits.
@@ -134,6 +137,7 @@ impl Store {
             hasher: foldhash::fast::FixedState::with_seed(rand::random()),
             stats: StoreStats::default(),
             watches: watch::Watches::default(),
+            blocking: blocking::Blocking::default(),
         }
     }
 
