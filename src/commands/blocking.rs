@@ -121,6 +121,7 @@ fn block_or_serve(ctx: &mut Ctx, keys: &[Bytes], op: BlockOp, timeout: Option<st
                 if let Some(values) = pop_now(&mut t, db, key, *left, *count)? {
                     drop(t);
                     ctx.dirty(values.len() as u64);
+                    notify_served(shared, db, &op, key, ctx.now);
                     return Ok(served_reply(&op, key.clone(), values));
                 }
             }
@@ -138,6 +139,7 @@ fn block_or_serve(ctx: &mut Ctx, keys: &[Bytes], op: BlockOp, timeout: Option<st
                     }
                     drop(t);
                     ctx.dirty(1);
+                    notify_served(shared, db, &op, key, ctx.now);
                     return Ok(Reply::Bulk(value.into()));
                 }
             }
@@ -218,6 +220,25 @@ fn blmpop(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     block_or_serve(ctx, keys, BlockOp::Pop { left, count: count.unwrap_or(1), mpop: true }, timeout)
 }
 
+/// The keyspace events of a pop (and push, for a move) done for a blocking command.
+fn notify_served(shared: &Shared, db: usize, op: &BlockOp, key: &[u8], now: u64) {
+    use crate::server::notify::{class, notify};
+    if shared.notify_flags.load(std::sync::atomic::Ordering::Relaxed) == 0 {
+        return;
+    }
+    let from_left = match op {
+        BlockOp::Pop { left, .. } => *left,
+        BlockOp::Move { dst, from_left, to_left } => {
+            notify(shared, class::LIST, if *to_left { "lpush" } else { "rpush" }, db, dst, now);
+            *from_left
+        }
+    };
+    notify(shared, class::LIST, if from_left { "lpop" } else { "rpop" }, db, key, now);
+    if !shared.store.lock_one(now, db, key).exists(db, key) {
+        notify(shared, class::GENERIC, "del", db, key, now);
+    }
+}
+
 /// Serves, in arrival order, the clients blocked on `key` while it has elements.
 /// Returns the keys this made ready in turn (BLMOVE destinations).
 pub fn serve_ready(shared: &Shared, db: usize, key: &[u8], now: u64) -> Vec<Bytes> {
@@ -273,8 +294,12 @@ pub fn serve_ready(shared: &Shared, db: usize, key: &[u8], now: u64) -> Vec<Byte
                 }
             }
         };
+        let served = matches!(*state, WaitState::Served { .. });
         drop(state);
         drop(t);
+        if served {
+            notify_served(shared, db, &w.op, key, now);
+        }
         shared.stats.dirty.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         shared.store.blocking.remove(&w);
         w.wake.notify_one();

@@ -11,6 +11,7 @@ use super::errors::{self as e, CmdError};
 use super::flags::*;
 use super::{acl, CmdResult, Command, Ctx};
 use crate::protocol::Reply;
+use crate::server::notify::class::GENERIC;
 
 const fn row(name: &'static str, arity: i32, flags: u32, keys: (i32, i32, i32), handler: super::Handler) -> Command {
     Command { name, arity, flags, acl: acl::KEYSPACE, keys, handler, subcommands: &[] }
@@ -64,10 +65,13 @@ fn del(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     let db = ctx.client.db;
     let keys: Vec<&[u8]> = a[1..].iter().map(|k| &k[..]).collect();
     let mut t = ctx.lock(&keys);
-    let n = keys.iter().filter(|k| t.remove(db, k).is_some()).count() as i64;
+    let deleted: Vec<&[u8]> = keys.iter().copied().filter(|k| t.remove(db, k).is_some()).collect();
     drop(t);
-    ctx.dirty(n as u64);
-    Ok(Reply::Int(n))
+    ctx.dirty(deleted.len() as u64);
+    for key in &deleted {
+        ctx.notify(GENERIC, "del", key);
+    }
+    Ok(Reply::Int(deleted.len() as i64))
 }
 
 /// EXISTS key [key ...] → Integer: how many of the keys exist (repeats count again).
@@ -171,6 +175,8 @@ fn rename_generic(ctx: &mut Ctx, a: &[Bytes], nx: bool) -> CmdResult {
     t.insert(db, entry.clone_with_key(dst));
     drop(t);
     ctx.dirty(1);
+    ctx.notify(GENERIC, "rename_from", src);
+    ctx.notify(GENERIC, "rename_to", dst);
     Ok(if nx { Reply::Int(1) } else { Reply::Ok })
 }
 
@@ -221,6 +227,7 @@ fn copy(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     drop(t);
     ctx.shared.store.watches.touch(dst_db, &a[2]);
     ctx.dirty(1);
+    ctx.notify_db(GENERIC, "copy_to", dst_db, &a[2]);
     Ok(Reply::Int(1))
 }
 
@@ -242,6 +249,8 @@ fn move_(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     drop(t);
     ctx.shared.store.watches.touch(dst_db, &a[1]);
     ctx.dirty(1);
+    ctx.notify_db(GENERIC, "move_from", src_db, &a[1]);
+    ctx.notify_db(GENERIC, "move_to", dst_db, &a[1]);
     Ok(Reply::Int(1))
 }
 
@@ -292,14 +301,17 @@ fn expire_generic(ctx: &mut Ctx, a: &[Bytes], seconds: bool, absolute: bool) -> 
     if refused {
         return Ok(Reply::Int(0));
     }
-    if when <= now {
+    let event = if when <= now {
         // Already in the past: Redis deletes the key right away.
         t.remove(db, &a[1]);
+        "del"
     } else {
         t.set_expire(db, &a[1], Some(when as u64));
-    }
+        "expire"
+    };
     drop(t);
     ctx.dirty(1);
+    ctx.notify(GENERIC, event, &a[1]);
     Ok(Reply::Int(1))
 }
 
@@ -363,6 +375,7 @@ fn persist(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
         t.set_expire(db, &a[1], None);
         drop(t);
         ctx.dirty(1);
+        ctx.notify(GENERIC, "persist", &a[1]);
     }
     Ok(Reply::Int(i64::from(had)))
 }

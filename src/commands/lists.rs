@@ -15,6 +15,7 @@ use super::errors::{self as e, CmdError};
 use super::flags::*;
 use super::{acl, CmdResult, Command, Ctx};
 use crate::protocol::Reply;
+use crate::server::notify::class::{GENERIC, LIST};
 use crate::store::list::List;
 use crate::store::{Entry, Object, Txn};
 
@@ -81,6 +82,19 @@ pub(super) fn remove_if_empty(t: &mut Txn, db: usize, key: &[u8]) {
     }
 }
 
+/// Publishes a list event on `key`, then `del` if that emptied (and so deleted) it.
+pub(super) fn notify_list(ctx: &Ctx, event: &str, key: &[u8]) {
+    if !ctx.notifying() {
+        return;
+    }
+    ctx.notify(LIST, event, key);
+    let db = ctx.client.db;
+    let gone = !ctx.lock(&[key]).exists(db, key);
+    if gone {
+        ctx.notify(GENERIC, "del", key);
+    }
+}
+
 /// Which end of a list: LEFT (the head, true) or RIGHT (the tail, false).
 pub(super) fn parse_end(arg: &[u8]) -> Result<bool, CmdError> {
     if is(arg, "left") {
@@ -114,6 +128,7 @@ fn push_generic(ctx: &mut Ctx, a: &[Bytes], left: bool, only_existing: bool) -> 
     let n = list.len();
     drop(t);
     ctx.dirty((a.len() - 2) as u64);
+    ctx.notify(LIST, if left { "lpush" } else { "rpush" }, &a[1]);
     Ok(Reply::Int(n as i64))
 }
 
@@ -174,6 +189,7 @@ fn pop_generic(ctx: &mut Ctx, a: &[Bytes], left: bool) -> CmdResult {
     };
     drop(t);
     ctx.dirty(popped.len() as u64);
+    notify_list(ctx, if left { "lpop" } else { "rpop" }, &a[1]);
     Ok(match count {
         Some(_) => Reply::Array(popped),
         None => popped.into_iter().next().unwrap_or(Reply::Nil),
@@ -258,6 +274,7 @@ fn lset(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     list.set(i, &a[3]);
     drop(t);
     ctx.dirty(1);
+    ctx.notify(LIST, "lset", &a[1]);
     Ok(Reply::Ok)
 }
 
@@ -282,6 +299,7 @@ fn linsert(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     let n = list.len();
     drop(t);
     ctx.dirty(1);
+    ctx.notify(LIST, "linsert", &a[1]);
     Ok(Reply::Int(n as i64))
 }
 
@@ -299,6 +317,9 @@ fn lrem(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     remove_if_empty(&mut t, db, &a[1]);
     drop(t);
     ctx.dirty(removed as u64);
+    if removed > 0 {
+        notify_list(ctx, "lrem", &a[1]);
+    }
     Ok(Reply::Int(removed as i64))
 }
 
@@ -320,6 +341,7 @@ fn ltrim(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     remove_if_empty(&mut t, db, &a[1]);
     drop(t);
     ctx.dirty(removed as u64);
+    notify_list(ctx, "ltrim", &a[1]);
     Ok(Reply::Ok)
 }
 
@@ -389,6 +411,8 @@ fn move_generic(ctx: &mut Ctx, src: &[u8], dst: &[u8], from_left: bool, to_left:
     }
     drop(t);
     ctx.dirty(1);
+    ctx.notify(LIST, if to_left { "lpush" } else { "rpush" }, dst);
+    notify_list(ctx, if from_left { "lpop" } else { "rpop" }, src);
     Ok(Reply::Bulk(Bytes::from(value)))
 }
 
@@ -435,6 +459,7 @@ fn lmpop(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
         if let Some(popped) = pop_into(&mut t, db, key, left, count)? {
             drop(t);
             ctx.dirty(popped.len() as u64);
+            notify_list(ctx, if left { "lpop" } else { "rpop" }, key);
             return Ok(Reply::Array(vec![Reply::Bulk(key.clone()), Reply::Array(popped)]));
         }
     }

@@ -165,6 +165,21 @@ impl Ctx<'_> {
         self.shared.store.lock(self.now, &pairs)
     }
 
+    /// Are keyspace notifications on at all? (Lets callers skip work for them.)
+    pub fn notifying(&self) -> bool {
+        self.shared.notify_flags.load(std::sync::atomic::Ordering::Relaxed) != 0
+    }
+
+    /// Publishes a keyspace notification for `key` in the client's database.
+    pub fn notify(&self, class: u32, event: &str, key: &[u8]) {
+        self.notify_db(class, event, self.client.db, key);
+    }
+
+    /// Publishes a keyspace notification for `key` in `db`.
+    pub fn notify_db(&self, class: u32, event: &str, db: usize, key: &[u8]) {
+        crate::server::notify::notify(self.shared, class, event, db, key, self.now);
+    }
+
     /// Counts one change to the dataset (save points, INFO `rdb_changes_since_last_save`).
     pub fn dirty(&self, n: u64) {
         self.changes.set(self.changes.get() + n);

@@ -11,6 +11,7 @@ use super::errors::{self as e, CmdError};
 use super::flags::*;
 use super::{acl, CmdResult, Command, Ctx};
 use crate::protocol::Reply;
+use crate::server::notify::class::{GENERIC, STRING};
 use crate::store::{Entry, Txn};
 
 const fn row(name: &'static str, arity: i32, flags: u32, keys: (i32, i32, i32), handler: super::Handler) -> Command {
@@ -167,6 +168,10 @@ fn set_generic(
     t.set_string(db, key, value, if keepttl { None } else { Some(expire) });
     drop(t);
     ctx.dirty(1);
+    ctx.notify(STRING, "set", key);
+    if expire.is_some() {
+        ctx.notify(GENERIC, "expire", key);
+    }
     Ok(if get { old.unwrap_or(Reply::Nil) } else { Reply::Ok })
 }
 
@@ -181,6 +186,7 @@ fn setnx(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     t.insert(db, Entry::new_string(&a[1], &a[2], None, lru));
     drop(t);
     ctx.dirty(1);
+    ctx.notify(STRING, "set", &a[1]);
     Ok(Reply::Int(1))
 }
 
@@ -226,6 +232,9 @@ fn mset_generic(ctx: &mut Ctx, a: &[Bytes], nx: bool) -> CmdResult {
     }
     drop(t);
     ctx.dirty(keys.len() as u64);
+    for key in &keys {
+        ctx.notify(STRING, "set", key);
+    }
     Ok(if nx { Reply::Int(1) } else { Reply::Ok })
 }
 
@@ -254,6 +263,7 @@ fn getdel(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     t.remove(db, &a[1]);
     drop(t);
     ctx.dirty(1);
+    ctx.notify(GENERIC, "del", &a[1]);
     Ok(v)
 }
 
@@ -266,23 +276,25 @@ fn getex(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     let Some(v) = read_str(&mut t, db, &a[1])?.map(Reply::bulk) else {
         return Ok(Reply::Nil);
     };
-    let mut changed = false;
+    let mut event = None;
     if let Some((secs, abs, arg)) = &o.expire {
         let at = expire_at(now, *secs, *abs, arg, e::INVALID_EXPIRE_GETEX)?;
         if at <= now {
             // An absolute time already past deletes the key, as Redis does.
             t.remove(db, &a[1]);
+            event = Some("del");
         } else {
             t.set_expire(db, &a[1], Some(at));
+            event = Some("expire");
         }
-        changed = true;
-    } else if o.persist {
-        changed = t.peek(db, &a[1]).is_some_and(|e| e.expire().is_some());
+    } else if o.persist && t.peek(db, &a[1]).is_some_and(|e| e.expire().is_some()) {
         t.set_expire(db, &a[1], None);
+        event = Some("persist");
     }
     drop(t);
-    if changed {
+    if let Some(event) = event {
         ctx.dirty(1);
+        ctx.notify(GENERIC, event, &a[1]);
     }
     Ok(v)
 }
@@ -299,6 +311,7 @@ fn incr_by(ctx: &mut Ctx, key: &[u8], by: i64) -> CmdResult {
     t.set_string(db, key, itoa::Buffer::new().format(next).as_bytes(), None);
     drop(t);
     ctx.dirty(1);
+    ctx.notify(STRING, "incrby", key);
     Ok(Reply::Int(next))
 }
 
@@ -344,6 +357,7 @@ fn incrbyfloat(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     t.insert(db, Entry::new_string_no_int(&a[1], &next, expire, lru));
     drop(t);
     ctx.dirty(1);
+    ctx.notify(STRING, "incrbyfloat", &a[1]);
     Ok(Reply::Bulk(Bytes::from(next)))
 }
 
@@ -377,6 +391,7 @@ fn append(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     };
     drop(t);
     ctx.dirty(1);
+    ctx.notify(STRING, "append", &a[1]);
     Ok(Reply::Int(len as i64))
 }
 
@@ -454,6 +469,7 @@ fn setrange(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     let len = s.len();
     drop(t);
     ctx.dirty(1);
+    ctx.notify(STRING, "setrange", &a[1]);
     Ok(Reply::Int(len as i64))
 }
 

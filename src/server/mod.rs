@@ -9,6 +9,7 @@ pub mod conn;
 pub mod cron;
 pub mod log;
 pub mod memory;
+pub mod notify;
 pub mod pubsub;
 pub mod shared;
 

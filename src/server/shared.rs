@@ -103,6 +103,8 @@ pub struct Shared {
     pub startup_memory: u64,
     /// The highest `used_memory` seen (INFO `used_memory_peak`), sampled by the cron.
     pub peak_memory: AtomicU64,
+    /// `notify-keyspace-events` as class bits (0 = off), kept in step with the config.
+    pub notify_flags: Arc<std::sync::atomic::AtomicU32>,
     /// Channel and pattern subscriptions.
     pub pubsub: super::pubsub::PubSub,
     /// SLOWLOG's entries.
@@ -139,9 +141,10 @@ impl Shared {
         let store = Store::new(config.databases, shards);
         store.set_eviction_params(&config);
         let log = Logger::new(log_level(&config), config.logfile.clone());
+        let notify_events = config.notify_keyspace_events.clone();
         let run_id: String = (0..40).map(|_| format!("{:x}", rand::random::<u8>() & 15)).collect();
         let (shutdown_tx, _) = tokio::sync::watch::channel(false);
-        Arc::new(Shared {
+        let shared = Arc::new(Shared {
             store,
             config: RwLock::new(Arc::new(config)),
             config_gen: AtomicU64::new(0),
@@ -158,12 +161,25 @@ impl Shared {
             active_expire: AtomicBool::new(true),
             slowlog: Mutex::new(Default::default()),
             pubsub: Default::default(),
+            notify_flags: Arc::new(std::sync::atomic::AtomicU32::new(super::notify::parse_flags(&notify_events))),
             startup_memory: super::memory::used_memory(),
             peak_memory: AtomicU64::new(0),
             shutdown_tx,
             executable: std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default(),
             config_file,
-        })
+        });
+        // Keys the store itself creates or expires become keyspace notifications.
+        let weak = Arc::downgrade(&shared);
+        let flags = shared.notify_flags.clone();
+        let _ = shared.store.events.set(crate::store::EventHook(Box::new(move |class, event, db, key| {
+            if flags.load(Ordering::Relaxed) & class == 0 {
+                return;
+            }
+            if let Some(shared) = weak.upgrade() {
+                super::notify::notify(&shared, class, event, db, key, unix_ms());
+            }
+        })));
+        shared
     }
 
     /// The current configuration.
@@ -183,6 +199,7 @@ impl Shared {
         let mut next = (**guard).clone();
         let r = f(&mut next);
         self.log.configure(log_level(&next), next.logfile.clone());
+        self.notify_flags.store(super::notify::parse_flags(&next.notify_keyspace_events), Ordering::Relaxed);
         *guard = Arc::new(next);
         self.config_gen.fetch_add(1, Ordering::AcqRel);
         r

@@ -96,9 +96,26 @@ pub struct ClockPolicy {
 /// Redis's initial LFU counter for a new key.
 const LFU_INIT_VAL: u32 = 5;
 
+/// Called when the store itself creates or expires a key (keyspace notifications
+/// `new` and `expired`): (class bit, event, db, key). Set once by the server.
+pub struct EventHook(pub Box<dyn Fn(u32, &'static str, usize, &[u8]) + Send + Sync>);
+
+impl std::fmt::Debug for EventHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EventHook")
+    }
+}
+
+/// Class bits the store reports with (the same as `server::notify::class`).
+pub const EVENT_EXPIRED: u32 = 1 << 6;
+/// See [`EVENT_EXPIRED`].
+pub const EVENT_NEW: u32 = 1 << 11;
+
 /// All databases.
 #[derive(Debug)]
 pub struct Store {
+    /// Reports `new` and `expired` keys for keyspace notifications.
+    pub events: std::sync::OnceLock<EventHook>,
     /// LRU or LFU bookkeeping, from `maxmemory-policy`, `lfu-log-factor`, `lfu-decay-time`.
     pub clock_policy: ClockPolicy,
     dbs: Box<[Db]>,
@@ -131,6 +148,7 @@ impl Store {
             .map(|_| Db { shards: (0..shards).map(|_| Mutex::new(Shard::default())).collect() })
             .collect();
         Store {
+            events: std::sync::OnceLock::new(),
             clock_policy: ClockPolicy::default(),
             dbs,
             shard_mask: shards - 1,
@@ -138,6 +156,13 @@ impl Store {
             stats: StoreStats::default(),
             watches: watch::Watches::default(),
             blocking: blocking::Blocking::default(),
+        }
+    }
+
+    /// Reports a store event to the hook, if one is installed.
+    fn event(&self, class: u32, event: &'static str, db: usize, key: &[u8]) {
+        if let Some(hook) = self.events.get() {
+            (hook.0)(class, event, db, key);
         }
     }
 
@@ -393,6 +418,7 @@ impl Store {
                 shard.forget_expire(e.expire());
                 self.stats.expired_keys.fetch_add(1, Ordering::Relaxed);
                 self.watches.touch(db, key);
+                self.event(EVENT_EXPIRED, "expired", db, key);
                 true
             }
             None => false,
@@ -504,6 +530,7 @@ impl<'a> Txn<'a> {
             }
             store.stats.expired_keys.fetch_add(1, Ordering::Relaxed);
             store.watches.touch(db, key);
+            store.event(EVENT_EXPIRED, "expired", db, key);
         }
         expired
     }
@@ -561,11 +588,18 @@ impl<'a> Txn<'a> {
         let Some(shard) = self.shard(db, hash) else {
             return;
         };
-        if let Some(old) = shard.dict.remove(&key, hash, |k| store.hash(k)) {
-            shard.forget_expire(old.expire());
-        }
+        let existed = match shard.dict.remove(&key, hash, |k| store.hash(k)) {
+            Some(old) => {
+                shard.forget_expire(old.expire());
+                true
+            }
+            None => false,
+        };
         shard.track_expire(entry.expire());
         shard.dict.insert_new(hash, entry, |k| store.hash(k));
+        if !existed {
+            store.event(EVENT_NEW, "new", db, &key);
+        }
     }
 
     /// Stores a string at `key`, reusing the existing entry when there is one (SET,
@@ -599,6 +633,7 @@ impl<'a> Txn<'a> {
                 shard.forget_expire(old.expire());
                 store.stats.expired_keys.fetch_add(1, Ordering::Relaxed);
                 store.watches.touch(db, key);
+                store.event(EVENT_EXPIRED, "expired", db, key);
             }
         }
         {
@@ -606,6 +641,7 @@ impl<'a> Txn<'a> {
             shard.track_expire(new);
             let clock = store.new_clock(now);
             shard.dict.insert_new(hash, Entry::new_string(key, value, new, clock), |k| store.hash(k));
+            store.event(EVENT_NEW, "new", db, key);
         }
     }
 
