@@ -98,7 +98,10 @@ const LFU_INIT_VAL: u32 = 5;
 
 /// Called when the store itself creates or expires a key (keyspace notifications
 /// `new` and `expired`): (class bit, event, db, key). Set once by the server.
-pub struct EventHook(pub Box<dyn Fn(u32, &'static str, usize, &[u8]) + Send + Sync>);
+pub struct EventHook(pub Box<EventFn>);
+
+/// The hook's signature: (class bit, event, db, key).
+pub type EventFn = dyn Fn(u32, &'static str, usize, &[u8]) + Send + Sync;
 
 impl std::fmt::Debug for EventHook {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
