@@ -25,6 +25,9 @@ fn drain(sub: &mut RawConnection, wait: Duration) -> Vec<(String, String)> {
     out
 }
 
+/// A command and the (key, event) pairs it publishes.
+type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)]);
+
 fn pairs(events: &[(&str, &str)]) -> Vec<(String, String)> {
     events
         .iter()
@@ -42,7 +45,7 @@ fn commands_publish_redis_events_in_order() {
     let mut sub = server.connect();
     sub.send(&["PSUBSCRIBE", "__key*@0__:*"]).unwrap();
     sub.read_reply().unwrap();
-    let cases: &[(&[&str], &[(&str, &str)])] = &[
+    let cases: &[Case] = &[
         (&["SET", "k", "v", "EX", "100"], &[("k", "set"), ("k", "expire")]),
         (&["SETEX", "k", "10", "v"], &[("k", "set"), ("k", "expire")]),
         (&["INCR", "n"], &[("n", "incrby")]),

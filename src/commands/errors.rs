@@ -32,6 +32,13 @@ pub const COUNT_NEGATIVE: &str = "ERR COUNT can't be negative";
 pub const MAXLEN_NEGATIVE: &str = "ERR MAXLEN can't be negative";
 pub const NUMKEYS_POSITIVE: &str = "ERR numkeys should be greater than 0";
 pub const COUNT_POSITIVE: &str = "ERR count should be greater than 0";
+pub const HASH_NOT_INTEGER: &str = "ERR hash value is not an integer";
+pub const HASH_NOT_FLOAT: &str = "ERR hash value is not a float";
+pub const NAN_OR_INFINITY: &str = "ERR value is NaN or Infinity";
+pub const OUT_OF_RANGE: &str = "ERR value is out of range";
+pub const COUNT_RANGE: &str =
+    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
+pub const INVALID_CURSOR: &str = "ERR invalid cursor";
 pub const NOT_FLOAT: &str = "ERR value is not a valid float";
 pub const OVERFLOW: &str = "ERR increment or decrement would overflow";
 pub const INCR_NAN_INF: &str = "ERR increment would produce NaN or Infinity";

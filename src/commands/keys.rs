@@ -105,7 +105,7 @@ fn keys(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
 
 /// The cursor as Redis reads it: strtoul over the whole argument (so "" is 0 and "-1"
 /// wraps), no leading space, no overflow.
-fn parse_cursor(arg: &[u8]) -> Option<u64> {
+pub(super) fn parse_cursor(arg: &[u8]) -> Option<u64> {
     let s = std::str::from_utf8(arg).ok()?;
     if s.starts_with(|c: char| c.is_ascii_whitespace()) {
         return None;
@@ -127,7 +127,7 @@ fn parse_cursor(arg: &[u8]) -> Option<u64> {
 
 /// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type] → [next cursor, [keys]].
 fn scan(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
-    let cursor = parse_cursor(&a[1]).ok_or(CmdError::from("ERR invalid cursor"))?;
+    let cursor = parse_cursor(&a[1]).ok_or(CmdError::from(e::INVALID_CURSOR))?;
     let mut count = 10usize;
     let mut pattern: Option<&[u8]> = None;
     let mut type_filter: Option<&[u8]> = None;
