@@ -58,7 +58,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_FERROKV = REPO / "target" / "release" / "ferrokv-server"
 
-TESTS = ("set", "get", "incr", "mset")
+TESTS = ("set", "get", "incr", "mset", "lpush", "rpush", "lpop", "rpop", "sadd", "spop", "hset",
+         "lrange_100", "lrange_600")
+# Collections for the memory test: (kind, members per key, keys = --keys / 10).
+COLLECTIONS = ("set", "list", "hash")
 PIPELINES = (1, 16)
 CLIENTS = 50
 KEYSPACE = 100_000  # redis-benchmark -r
@@ -310,6 +313,9 @@ def requests_for(test: str, pipeline: int, base: int) -> int:
     """-n for one run. With the default base (200k) these are B.1's counts: 200k at P1,
     2M at P16, and 400k for MSET at P16 (10 keys each, ~5x slower than SET there); on a
     quiet host each run lasts ~2-3 s, on a contended one up to ~3x that."""
+    if test.startswith("lrange"):
+        # Each request returns 100 or 600 elements: far heavier than the others.
+        return base // 4 if pipeline == 1 else base // 2
     if pipeline == 1:
         return base
     return base * 2 if test == "mset" else base * 10
@@ -440,8 +446,27 @@ def info_int(info: dict[str, str], key: str) -> int | None:
         return None
 
 
+def write_collection_load_file(path: Path, kind: str, keys: int) -> None:
+    """RESP for `keys` collections of 10 members of 10 bytes each: `SADD set:<n> m...`,
+    `RPUSH list:<n> e...` or `HSET hash:<n> f... v...` (8-byte fields, 10-byte values)."""
+    with open(path, "wb") as f:
+        for start in range(0, keys, 10_000):
+            chunk = []
+            for n in range(start, min(keys, start + 10_000)):
+                if kind == "hash":
+                    args = [b"HSET", b"hash:%d" % n]
+                    for i in range(10):
+                        args += [b"field:%02d" % i, b"v%09d" % (n * 10 + i)]
+                else:
+                    args = [b"SADD" if kind == "set" else b"RPUSH", b"%s:%d" % (kind.encode(), n)]
+                    args += [b"m%09d" % (n * 10 + i) for i in range(10)]
+                chunk.append(b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args))
+            f.write(b"".join(chunk))
+
+
 def memory(args: argparse.Namespace, workdir: Path, binaries: dict[str, str],
-           load_file: Path) -> dict[str, MemResult]:
+           load_file: Path, expected: int | None = None) -> dict[str, MemResult]:
+    expected = args.keys if expected is None else expected
     out: dict[str, MemResult] = {}
     for label, binary in binaries.items():
         srv = Server(label, binary, workdir)
@@ -453,16 +478,16 @@ def memory(args: argparse.Namespace, workdir: Path, binaries: dict[str, str],
             with open(load_file, "rb") as stdin:
                 res = subprocess.run([args.cli, "-h", "127.0.0.1", "-p", str(srv.port), "--pipe"],
                                      stdin=stdin, capture_output=True, text=True,
-                                     timeout=60 + args.keys / 10_000)
+                                     timeout=60 + expected / 10_000)
             load_s = time.monotonic() - t0
             # INFO's used_memory_rss is refreshed by the server's cron (every 100 ms in Redis).
             time.sleep(1.0)
             i1, rss1 = srv.info("memory"), srv.vm_rss()
             db = srv.dbsize()
-            ok = res.returncode == 0 and db == args.keys and "errors: 0," in res.stdout
+            ok = res.returncode == 0 and db == expected and "errors: 0," in res.stdout
             if not ok:
                 log(f"  ! {label}: redis-cli --pipe rc={res.returncode}, DBSIZE={db} "
-                    f"(want {args.keys}); output: {(res.stdout + res.stderr).strip()[-400:]!r}")
+                    f"(want {expected}); output: {(res.stdout + res.stderr).strip()[-400:]!r}")
             u0, u1 = info_int(i0, "used_memory"), info_int(i1, "used_memory")
             r0, r1 = info_int(i0, "used_memory_rss"), info_int(i1, "used_memory_rss")
             keys = max(db, 1)
@@ -565,6 +590,27 @@ def report_text(args: argparse.Namespace, cells, mem, meta: dict[str, str]) -> s
             out.append(f"{title:<26}{fmt(a, '.1f' if attr != 'load_s' else '.2f'):>10}"
                        f"{fmt(b, '.1f' if attr != 'load_s' else '.2f'):>10}"
                        f"{fmt(a / b if a and b else None, '.3f'):>8}")
+    return "\n".join(out)
+
+
+def report_collections(args: argparse.Namespace, coll: dict[str, dict[str, MemResult]]) -> str:
+    """Bytes per collection of 10 members (used_memory delta), ferrokv against redis."""
+    n = max(args.keys // 10, 1)
+    out = ["", f"Memory: {n:,} collections of 10 members of 10 bytes (hash: 8-byte fields), "
+               "used_memory bytes per key.", ""]
+    md = args.markdown
+    out.append("| collection | ferrokv | redis | ratio |" if md else
+               f"{'collection':<26}{'ferrokv':>10}{'redis':>10}{'ratio':>8}")
+    if md:
+        out.append("|---|---:|---:|---:|")
+    for kind, res in coll.items():
+        a = res.get("ferrokv").used if res.get("ferrokv") else None
+        b = res.get("redis").used if res.get("redis") else None
+        ratio = a / b if a and b else None
+        if md:
+            out.append(f"| {kind} of 10 | {fmt(a, '.1f')} | {fmt(b, '.1f')} | {fmt(ratio, '.3f')} |")
+        else:
+            out.append(f"{kind + ' of 10':<26}{fmt(a, '.1f'):>10}{fmt(b, '.1f'):>10}{fmt(ratio, '.3f'):>8}")
     return "\n".join(out)
 
 
@@ -693,6 +739,7 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     cells: dict = {}
     mem: dict[str, MemResult] = {}
+    coll: dict[str, dict[str, MemResult]] = {}
     try:
         with tempfile.TemporaryDirectory(prefix="ferrokv-compare-") as tmp:
             workdir = Path(tmp)
@@ -704,6 +751,12 @@ def main(argv: list[str]) -> int:
                 write_load_file(load_file, args.keys)
                 log(f"memory: {args.keys} keys ({load_file.stat().st_size / 1e6:.1f} MB of RESP)")
                 mem = memory(args, workdir, binaries, load_file)
+                for kind in COLLECTIONS:
+                    n = max(args.keys // 10, 1)
+                    cfile = workdir / f"load-{kind}.resp"
+                    write_collection_load_file(cfile, kind, n)
+                    log(f"memory: {n} {kind}s of 10 members")
+                    coll[kind] = memory(args, workdir, binaries, cfile, expected=n)
     except RuntimeError as e:  # a server that does not start or answer: nothing to compare
         print(f"error: {e}", file=sys.stderr)
         return 1
@@ -713,10 +766,13 @@ def main(argv: list[str]) -> int:
 
     report = report_markdown if args.markdown else report_text
     print(report(args, cells, mem, meta))
+    if coll:
+        print(report_collections(args, coll))
     log(f"loadavg at end: {Path('/proc/loadavg').read_text().strip()}")
     log(f"total wall time: {time.monotonic() - started:.1f} s")
 
     failed = sum(c.failures for c in cells.values()) + sum(not m.ok for m in mem.values())
+    failed += sum(not m.ok for per_kind in coll.values() for m in per_kind.values())
     missing = [k for k, c in cells.items() if not c.samples]
     if failed or missing:
         log(f"{failed} failed run(s); {len(missing)} test(s) without any sample")
