@@ -39,6 +39,11 @@ pub const OUT_OF_RANGE: &str = "ERR value is out of range";
 pub const COUNT_RANGE: &str =
     "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
 pub const INVALID_CURSOR: &str = "ERR invalid cursor";
+pub const NUMKEYS_TOO_MANY: &str = "ERR Number of keys can't be greater than number of args";
+pub const LIMIT_NEGATIVE: &str = "ERR LIMIT can't be negative";
+/// Our bound on SRANDMEMBER's negative count (Redis 7.0 has none and streams the reply).
+pub const RANDMEMBER_REPEATS_RANGE: &str =
+    "ERR value is out of range, value must between -16777216 and 9223372036854775807";
 pub const NOT_FLOAT: &str = "ERR value is not a valid float";
 pub const OVERFLOW: &str = "ERR increment or decrement would overflow";
 pub const INCR_NAN_INF: &str = "ERR increment would produce NaN or Infinity";
