@@ -101,3 +101,18 @@ fn classes_filter_events_and_active_expiry_reports_expired() {
     admin.call(&["SET", "b", "1", "PX", "10"]).unwrap();
     assert_eq!(drain(&mut sub, Duration::from_millis(300)), vec![]);
 }
+
+#[test]
+fn key_misses_are_reported_with_the_m_class() {
+    let server = TestServer::start();
+    let mut admin = server.connect();
+    assert_eq!(admin.call(&["CONFIG", "SET", "notify-keyspace-events", "Em"]).unwrap(), b"+OK\r\n");
+    let mut sub = server.connect();
+    sub.send(&["SUBSCRIBE", "__keyevent@0__:keymiss"]).unwrap();
+    sub.read_reply().unwrap();
+    admin.call(&["GET", "missing"]).unwrap();
+    admin.call(&["SET", "present", "1"]).unwrap();
+    admin.call(&["GET", "present"]).unwrap();
+    assert_eq!(sub.read_reply().unwrap(), b"*3\r\n$7\r\nmessage\r\n$22\r\n__keyevent@0__:keymiss\r\n$7\r\nmissing\r\n");
+    sub.expect_silence(Duration::from_millis(100)).unwrap();
+}

@@ -113,6 +113,8 @@ impl std::fmt::Debug for EventHook {
 pub const EVENT_EXPIRED: u32 = 1 << 6;
 /// See [`EVENT_EXPIRED`].
 pub const EVENT_NEW: u32 = 1 << 11;
+/// See [`EVENT_EXPIRED`].
+pub const EVENT_KEY_MISS: u32 = 1 << 9;
 
 /// All databases.
 #[derive(Debug)]
@@ -540,10 +542,14 @@ impl<'a> Txn<'a> {
 
     /// The live entry for `key`, touching its access clock. Counts a hit or a miss.
     pub fn get(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
-        let stats = &self.store.stats;
+        let store = self.store;
         let e = self.peek(db, key);
-        let counter = if e.is_some() { &stats.keyspace_hits } else { &stats.keyspace_misses };
-        counter.fetch_add(1, Ordering::Relaxed);
+        if e.is_some() {
+            store.stats.keyspace_hits.fetch_add(1, Ordering::Relaxed);
+        } else {
+            store.stats.keyspace_misses.fetch_add(1, Ordering::Relaxed);
+            store.event(EVENT_KEY_MISS, "keymiss", db, key);
+        }
         e
     }
 
