@@ -12,10 +12,9 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use super::args::{int, is};
 use super::errors::{self as e, CmdError};
 use super::flags::*;
-use super::lists::{list_mut, list_or_new, parse_end, remove_if_empty};
+use super::lists::{list_mut, list_or_new, parse_end, parse_mpop, remove_if_empty};
 use super::{acl, CmdResult, Command, Ctx};
 use crate::protocol::Reply;
 use crate::server::shared::Shared;
@@ -198,26 +197,8 @@ fn brpoplpush(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
 /// BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count] → [key, [elements]].
 fn blmpop(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     let timeout = timeout_arg(&a[1])?;
-    let numkeys = int(&a[2]).ok().filter(|n| *n > 0).ok_or_else(|| CmdError::from(e::NUMKEYS_POSITIVE))?;
-    if numkeys > (a.len() - 4) as i64 {
-        return Err(e::SYNTAX.into());
-    }
-    let numkeys = numkeys as usize;
-    let keys = &a[3..3 + numkeys];
-    let left = parse_end(&a[3 + numkeys])?;
-    let mut count = None;
-    let mut j = 4 + numkeys;
-    while j < a.len() {
-        match a.get(j + 1) {
-            Some(value) if is(&a[j], "count") && count.is_none() => {
-                let n = int(value).ok().filter(|n| *n > 0).ok_or_else(|| CmdError::from(e::COUNT_POSITIVE))?;
-                count = Some(usize::try_from(n).unwrap_or(usize::MAX));
-            }
-            _ => return Err(e::SYNTAX.into()),
-        }
-        j += 2;
-    }
-    block_or_serve(ctx, keys, BlockOp::Pop { left, count: count.unwrap_or(1), mpop: true }, timeout)
+    let (keys, left, count) = parse_mpop(a, 2)?;
+    block_or_serve(ctx, keys, BlockOp::Pop { left, count, mpop: true }, timeout)
 }
 
 /// The keyspace events of a pop (and push, for a move) done for a blocking command.

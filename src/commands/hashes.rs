@@ -284,26 +284,8 @@ use super::keys::parse_cursor;
 
 /// HSCAN's MATCH and COUNT: (count, pattern; None for no filter or "*").
 fn scan_options(a: &[Bytes]) -> Result<(usize, Option<&[u8]>), CmdError> {
-    let mut count = 10usize;
-    let mut pattern = None;
-    let mut i = 3;
-    while i < a.len() {
-        let more = a.len() - i >= 2;
-        if is(&a[i], "count") && more {
-            let n = int(&a[i + 1])?;
-            if n < 1 {
-                return Err(e::SYNTAX.into());
-            }
-            count = usize::try_from(n).unwrap_or(usize::MAX);
-        } else if is(&a[i], "match") && more {
-            pattern = Some(&a[i + 1][..]).filter(|p| *p != b"*");
-        } else {
-            // TYPE is SCAN's alone: a syntax error here, as in Redis.
-            return Err(e::SYNTAX.into());
-        }
-        i += 2;
-    }
-    Ok((count, pattern))
+    let o = super::keys::scan_options(a, 3, false)?;
+    Ok((o.count, o.pattern))
 }
 
 /// HSCAN key cursor [MATCH pattern] [COUNT count] → [next cursor, [field, value, ...]].

@@ -133,13 +133,18 @@ pub(super) fn parse_cursor(arg: &[u8]) -> Option<u64> {
     Some(if neg { v.wrapping_neg() } else { v })
 }
 
-/// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type] → [next cursor, [keys]].
-fn scan(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
-    let cursor = parse_cursor(&a[1]).ok_or(CmdError::from(e::INVALID_CURSOR))?;
-    let mut count = 10usize;
-    let mut pattern: Option<&[u8]> = None;
-    let mut type_filter: Option<&[u8]> = None;
-    let mut i = 2;
+/// The options of SCAN, SSCAN and HSCAN from `a[from..]`: COUNT (default 10, at least
+/// 1), MATCH (None for "*", which matches everything) and, for SCAN only, TYPE.
+pub(super) struct ScanOptions<'a> {
+    pub count: usize,
+    pub pattern: Option<&'a [u8]>,
+    pub type_filter: Option<&'a [u8]>,
+}
+
+/// Parses [`ScanOptions`]; anything else (TYPE outside SCAN included) is a syntax error.
+pub(super) fn scan_options(a: &[Bytes], from: usize, allow_type: bool) -> Result<ScanOptions<'_>, CmdError> {
+    let mut o = ScanOptions { count: 10, pattern: None, type_filter: None };
+    let mut i = from;
     while i < a.len() {
         let more = a.len() - i >= 2;
         if is(&a[i], "count") && more {
@@ -147,16 +152,23 @@ fn scan(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
             if n < 1 {
                 return Err(e::SYNTAX.into());
             }
-            count = usize::try_from(n).unwrap_or(usize::MAX);
+            o.count = usize::try_from(n).unwrap_or(usize::MAX);
         } else if is(&a[i], "match") && more {
-            pattern = Some(&a[i + 1]).filter(|p| &p[..] != b"*").map(|p| &p[..]);
-        } else if is(&a[i], "type") && more {
-            type_filter = Some(&a[i + 1]);
+            o.pattern = Some(&a[i + 1][..]).filter(|p| *p != b"*");
+        } else if allow_type && is(&a[i], "type") && more {
+            o.type_filter = Some(&a[i + 1][..]);
         } else {
             return Err(e::SYNTAX.into());
         }
         i += 2;
     }
+    Ok(o)
+}
+
+/// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type] → [next cursor, [keys]].
+fn scan(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
+    let cursor = parse_cursor(&a[1]).ok_or(CmdError::from(e::INVALID_CURSOR))?;
+    let ScanOptions { count, pattern, type_filter } = scan_options(a, 2, true)?;
     let (next, keys) = ctx.shared.store.scan(ctx.client.db, cursor, count, ctx.now, |entry| {
         pattern.is_none_or(|p| crate::glob::glob_match(p, entry.key(), false))
             && type_filter.is_none_or(|t| t.eq_ignore_ascii_case(entry.kind().name().as_bytes()))

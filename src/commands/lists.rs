@@ -428,19 +428,19 @@ fn rpoplpush(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     move_generic(ctx, &a[1], &a[2], false, true)
 }
 
-/// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count] → Array [key, Array of
-/// elements] from the first non-empty list, or a null array if every key is missing.
-fn lmpop(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
-    let numkeys = int(&a[1]).ok().filter(|n| *n > 0).ok_or_else(|| CmdError::from(e::NUMKEYS_POSITIVE))?;
+/// The tail of LMPOP and BLMPOP from `a[at]` on: `numkeys key [key ...] LEFT|RIGHT
+/// [COUNT count]` → (the keys, pop from the left?, count).
+pub(super) fn parse_mpop(a: &[Bytes], at: usize) -> Result<(&[Bytes], bool, usize), CmdError> {
+    let numkeys = int(&a[at]).ok().filter(|n| *n > 0).ok_or_else(|| CmdError::from(e::NUMKEYS_POSITIVE))?;
     // The keys, then LEFT|RIGHT after them.
-    if numkeys > (a.len() - 3) as i64 {
+    if numkeys > (a.len() - at - 2) as i64 {
         return Err(e::SYNTAX.into());
     }
     let numkeys = numkeys as usize;
-    let keys = &a[2..2 + numkeys];
-    let left = parse_end(&a[2 + numkeys])?;
+    let keys = &a[at + 1..at + 1 + numkeys];
+    let left = parse_end(&a[at + 1 + numkeys])?;
     let mut count = None;
-    let mut j = 3 + numkeys;
+    let mut j = at + 2 + numkeys;
     while j < a.len() {
         match a.get(j + 1) {
             Some(value) if is(&a[j], "count") && count.is_none() => {
@@ -451,7 +451,13 @@ fn lmpop(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
         }
         j += 2;
     }
-    let count = count.unwrap_or(1);
+    Ok((keys, left, count.unwrap_or(1)))
+}
+
+/// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count] → Array [key, Array of
+/// elements] from the first non-empty list, or a null array if every key is missing.
+fn lmpop(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
+    let (keys, left, count) = parse_mpop(a, 1)?;
     let db = ctx.client.db;
     let locked: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
     let mut t = ctx.lock(&locked);

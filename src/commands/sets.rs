@@ -549,24 +549,7 @@ fn sscan(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     let Some(set) = lookup(&mut t, db, &a[1], true)? else {
         return Ok(Reply::Array(vec![Reply::bulk_static("0"), Reply::Array(Vec::new())]));
     };
-    let mut count = 10usize;
-    let mut pattern: Option<&[u8]> = None;
-    let mut i = 3;
-    while i < a.len() {
-        let more = i + 1 < a.len();
-        if is(&a[i], "count") && more {
-            let n = int(&a[i + 1])?;
-            if n < 1 {
-                return Err(e::SYNTAX.into());
-            }
-            count = usize::try_from(n).unwrap_or(usize::MAX);
-        } else if is(&a[i], "match") && more {
-            pattern = Some(&a[i + 1][..]).filter(|p| *p != b"*");
-        } else {
-            return Err(e::SYNTAX.into());
-        }
-        i += 2;
-    }
+    let super::keys::ScanOptions { count, pattern, .. } = super::keys::scan_options(a, 3, false)?;
     let mut members = Vec::new();
     let next = set.scan(cursor, count, |m| {
         m.with_bytes(|b| {
