@@ -161,6 +161,11 @@ fn watch_is_invalidated_by_every_kind_of_change() {
     // A change to another key, or a read, does not.
     reset(&mut con);
     assert_eq!(exec_after(&server, "k", &[&["SET", "other", "1"], &["GET", "k"]]), ran);
+    // DEL of several keys touches only those it deleted (Redis 7.0.15 checked).
+    reset(&mut con);
+    assert_eq!(exec_after(&server, "missing", &[&["DEL", "k", "missing"]]), ran);
+    reset(&mut con);
+    assert_eq!(exec_after(&server, "k", &[&["DEL", "k", "missing"]]), Value::Nil);
     // FLUSHDB of a database where the watched key does not exist does not either.
     reset(&mut con);
     assert_eq!(query(&mut con, &["DEL", "k"]), Value::Int(1));

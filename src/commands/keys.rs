@@ -77,6 +77,7 @@ fn del(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     drop(t);
     ctx.dirty(deleted.len() as u64);
     for key in &deleted {
+        ctx.touched(key);
         ctx.notify(GENERIC, "del", key);
     }
     Ok(Reply::Int(deleted.len() as i64))

@@ -152,6 +152,9 @@ pub struct Ctx<'a> {
     pub now: u64,
     /// Changes the running command made (its `dirty` count), for WATCH invalidation.
     pub changes: std::cell::Cell<u64>,
+    /// The keys the running command says it changed, when it knows better than "all its
+    /// key arguments" (DEL of several keys, some missing). Empty = all key arguments.
+    pub touched: std::cell::RefCell<Vec<Bytes>>,
 }
 
 impl Ctx<'_> {
@@ -168,6 +171,12 @@ impl Ctx<'_> {
     /// Are keyspace notifications on at all? (Lets callers skip work for them.)
     pub fn notifying(&self) -> bool {
         self.shared.notify_flags.load(std::sync::atomic::Ordering::Relaxed) != 0
+    }
+
+    /// Records that the running command changed `key` (and no key argument it does not
+    /// record), so WATCH and blocked clients hear only about those.
+    pub fn touched(&self, key: &[u8]) {
+        self.touched.borrow_mut().push(Bytes::copy_from_slice(key));
     }
 
     /// Publishes a keyspace notification for `key` in the client's database.
@@ -302,16 +311,23 @@ fn execute(ctx: &mut Ctx, idx: usize, args: &[Bytes], start: std::time::Instant)
     ctx.client.last_command = idx;
     let config_gen = ctx.shared.config_generation();
     ctx.changes.set(0);
+    ctx.touched.borrow_mut().clear();
     let result = (entry.cmd.handler)(ctx, args);
     let micros = start.elapsed().as_micros() as u64;
     let failed = result.is_err();
     if ctx.changes.get() > 0 && (ctx.shared.store.watches.any() || ctx.shared.store.blocking.any()) {
         let db = ctx.client.db;
         let blocked = ctx.shared.store.blocking.any();
-        for pos in introspection::key_positions(idx, args) {
-            ctx.shared.store.watches.touch(db, &args[pos]);
+        let explicit = std::mem::take(&mut *ctx.touched.borrow_mut());
+        let keys: Vec<Bytes> = if explicit.is_empty() {
+            introspection::key_positions(idx, args).into_iter().map(|pos| args[pos].clone()).collect()
+        } else {
+            explicit
+        };
+        for key in keys {
+            ctx.shared.store.watches.touch(db, &key);
             if blocked {
-                ctx.client.ready_keys.push((db, args[pos].clone()));
+                ctx.client.ready_keys.push((db, key));
             }
         }
     }

@@ -419,7 +419,14 @@ impl Batch<'_> {
             }
             let start = std::time::Instant::now();
             let now = batch_ms + start.duration_since(batch_start).as_millis() as u64;
-            let mut ctx = Ctx { shared, client: self.client, config: self.config, now, changes: Default::default() };
+            let mut ctx = Ctx {
+                shared,
+                client: self.client,
+                config: self.config,
+                now,
+                changes: Default::default(),
+                touched: Default::default(),
+            };
             let reply = commands::dispatch(&mut ctx, &args, &mut gate, start);
             let client = &mut *self.client;
             if client.blocked.is_some() {
