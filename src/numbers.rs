@@ -54,38 +54,6 @@ pub fn parse_i64(s: &[u8]) -> Option<i64> {
     }
 }
 
-/// Parses an unsigned integer with the same rules (for counts and cursors).
-pub fn parse_u64(s: &[u8]) -> Option<u64> {
-    if s.is_empty() || s.len() > 20 {
-        return None;
-    }
-    if s == b"0" {
-        return Some(0);
-    }
-    match s.first() {
-        Some(b'1'..=b'9') => {}
-        _ => return None,
-    }
-    let mut v: u64 = 0;
-    for &c in s {
-        if !c.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
-    }
-    Some(v)
-}
-
-/// Formats an integer as Redis does (`ll2string`).
-pub fn format_i64(n: i64) -> Vec<u8> {
-    itoa::Buffer::new().format(n).as_bytes().to_vec()
-}
-
-/// Is `s` a value that Redis would store with the `int` encoding? (canonical string2ll)
-pub fn is_canonical_i64(s: &[u8]) -> bool {
-    parse_i64(s).is_some()
-}
-
 /// Parses a double as Redis's `string2d` does (strtod over the whole input).
 pub fn parse_f64(s: &[u8]) -> Option<f64> {
     let mut out = 0.0f64;

@@ -26,7 +26,7 @@ pub const COMMANDS: &[Command] = &[Command {
     flags: 0,
     acl: 0,
     keys: (0, 0, 0),
-    handler: container,
+    handler: super::container,
     subcommands: &[
         sub("getname", 2, NOSCRIPT | LOADING | STALE, getname),
         sub("getredir", 2, NOSCRIPT | LOADING | STALE, getredir),
@@ -45,10 +45,6 @@ pub const COMMANDS: &[Command] = &[Command {
         sub("unpause", 2, ADMIN_SUB, unpause),
     ],
 }];
-
-fn container(_ctx: &mut Ctx, _a: &[Bytes]) -> CmdResult {
-    Err(e::wrong_arity("client"))
-}
 
 /// CLIENT HELP → Array of help lines.
 fn help(_ctx: &mut Ctx, _a: &[Bytes]) -> CmdResult {

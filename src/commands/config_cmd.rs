@@ -18,7 +18,7 @@ pub const COMMANDS: &[Command] = &[Command {
     flags: 0,
     acl: 0,
     keys: (0, 0, 0),
-    handler: container,
+    handler: super::container,
     subcommands: &[
         sub("get", -3, ADMIN | NOSCRIPT | LOADING | STALE, get),
         sub("help", 2, LOADING | STALE, help),
@@ -27,10 +27,6 @@ pub const COMMANDS: &[Command] = &[Command {
         sub("set", -4, ADMIN | NOSCRIPT | LOADING | STALE, set),
     ],
 }];
-
-fn container(_ctx: &mut Ctx, _a: &[Bytes]) -> CmdResult {
-    Err(e::wrong_arity("config"))
-}
 
 /// CONFIG GET pattern [pattern ...] → Map of parameter to value.
 fn get(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {

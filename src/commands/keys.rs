@@ -57,7 +57,7 @@ pub const COMMANDS: &[Command] = &[
         flags: 0,
         acl: 0,
         keys: (0, 0, 0),
-        handler: object_container,
+        handler: super::container,
         subcommands: &[
             sub("encoding", 3, READONLY, (2, 2, 1), object_encoding),
             sub("freq", 3, READONLY, (2, 2, 1), object_freq),
@@ -399,11 +399,6 @@ fn persist(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
         ctx.notify(GENERIC, "persist", &a[1]);
     }
     Ok(Reply::Int(i64::from(had)))
-}
-
-/// OBJECT without a subcommand.
-fn object_container(_ctx: &mut Ctx, _a: &[Bytes]) -> CmdResult {
-    Err(e::wrong_arity("object"))
 }
 
 /// OBJECT ENCODING key → Bulk string: the internal encoding, as Redis 7.0 names it.

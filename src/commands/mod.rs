@@ -196,6 +196,14 @@ impl Ctx<'_> {
     }
 }
 
+/// The handler of a container command (CLIENT, CONFIG, ...) itself. The dispatcher
+/// resolves a subcommand first and the containers' arity (-2) refuses the bare name,
+/// so this only answers that arity error should it ever be reached.
+pub fn container(_ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
+    let name = a.first().map(|n| String::from_utf8_lossy(n).to_lowercase()).unwrap_or_default();
+    Err(errors::wrong_arity(&name))
+}
+
 /// Runs one request and returns its reply. Unknown commands, bad arity and missing
 /// authentication are answered here, before any handler runs.
 ///

@@ -30,7 +30,7 @@ pub const COMMANDS: &[Command] = &[
         flags: 0,
         acl: 0,
         keys: (0, 0, 0),
-        handler: container,
+        handler: super::container,
         subcommands: &[
             row("channels", -2, PUBSUB | LOADING | STALE, channels),
             row("help", 2, LOADING | STALE, help),
@@ -120,10 +120,6 @@ pub fn unsubscribe_all(ctx: &mut Ctx) {
 fn publish(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     let limit = ctx.config.client_output_buffer_limit.pubsub;
     Ok(Reply::Int(ctx.shared.pubsub.publish(&a[1], &a[2], limit, ctx.now)))
-}
-
-fn container(_ctx: &mut Ctx, _a: &[Bytes]) -> CmdResult {
-    Err(super::errors::wrong_arity("pubsub"))
 }
 
 /// PUBSUB CHANNELS [pattern] → Array of active channels.

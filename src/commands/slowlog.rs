@@ -23,7 +23,7 @@ pub const COMMANDS: &[Command] = &[Command {
     flags: 0,
     acl: 0,
     keys: (0, 0, 0),
-    handler: container,
+    handler: super::container,
     subcommands: &[
         sub("get", -2, get),
         Command {
@@ -99,10 +99,6 @@ impl SlowLog {
         self.next_id += 1;
         self.entries.truncate(usize::try_from(max_len).unwrap_or(usize::MAX));
     }
-}
-
-fn container(_ctx: &mut Ctx, _a: &[Bytes]) -> CmdResult {
-    Err(e::wrong_arity("slowlog"))
 }
 
 /// SLOWLOG GET [count] → Array of [id, unix time, microseconds, args, client, name].

@@ -162,8 +162,8 @@ impl Dict {
         v.reverse_bits()
     }
 
-    /// Visits the entries of the bucket at `cursor`, mutably; returns the next cursor.
-    /// Used by the active expiry sweep, which removes what it finds expired afterwards.
+    /// Collects the keys of the bucket at `cursor` that are expired at `now`; returns the
+    /// next cursor. The active expiry sweep removes them afterwards.
     pub fn bucket_keys(&self, cursor: u64, now: u64, expired: &mut Vec<Vec<u8>>) -> u64 {
         self.scan_bucket(cursor, |e| {
             if e.is_expired(now) {

@@ -264,14 +264,6 @@ impl Entry {
         }
     }
 
-    /// Replaces the value with an object, keeping key, expiry and clock.
-    pub fn set_object(&mut self, obj: Object) {
-        if self.obj.is_none() {
-            self.data = Self::build(self.key(), &[], self.flags() & !RAW, self.lru(), self.expire());
-        }
-        self.obj = Some(Box::new(obj));
-    }
-
     /// The string for in-place growth (APPEND, SETRANGE): moves it out of line and
     /// marks it `raw`, as Redis converts an embstr before modifying it.
     /// None when the key holds another type.

@@ -43,11 +43,6 @@ pub struct Shard {
 }
 
 impl Shard {
-    /// Number of entries with an expiry.
-    pub fn expires(&self) -> usize {
-        self.expires
-    }
-
     /// Counts an entry's expiry in (`Some`) after it was stored.
     fn track_expire(&mut self, at: Option<u64>) {
         if let Some(at) = at {
@@ -230,11 +225,6 @@ impl Store {
         self.dbs.len()
     }
 
-    /// Number of shards per database.
-    pub fn shards_per_db(&self) -> usize {
-        self.shard_mask + 1
-    }
-
     /// The key's hash, used for both the shard and the bucket.
     pub fn hash(&self, key: &[u8]) -> u64 {
         self.hasher.hash_one(key)
@@ -274,11 +264,6 @@ impl Store {
             guards.push((db, shard, self.dbs[db].shards[shard].lock()));
         }
         Txn { store: self, guards, now }
-    }
-
-    /// Locks one shard by index (keyspace-wide walks: KEYS, SCAN, RANDOMKEY, DBSIZE).
-    pub fn lock_shard(&self, db: usize, shard: usize) -> MutexGuard<'_, Shard> {
-        self.dbs[db].shards[shard].lock()
     }
 
     /// DBSIZE: keys in the database, including expired keys not yet reclaimed (as Redis).
@@ -592,23 +577,16 @@ impl<'a> Txn<'a> {
     /// Stores `entry` under its key, replacing any previous value (and its expiry).
     pub fn insert(&mut self, db: usize, entry: Entry) {
         let store = self.store;
-        let key = entry.key().to_vec();
-        let hash = store.hash(&key);
+        let hash = store.hash(entry.key());
         let Some(shard) = self.shard(db, hash) else {
             return;
         };
-        let existed = match shard.dict.remove(&key, hash, |k| store.hash(k)) {
-            Some(old) => {
-                shard.forget_expire(old.expire());
-                true
-            }
-            None => false,
-        };
+        match shard.dict.remove(entry.key(), hash, |k| store.hash(k)) {
+            Some(old) => shard.forget_expire(old.expire()),
+            None => store.event(EVENT_NEW, "new", db, entry.key()),
+        }
         shard.track_expire(entry.expire());
         shard.dict.insert_new(hash, entry, |k| store.hash(k));
-        if !existed {
-            store.event(EVENT_NEW, "new", db, &key);
-        }
     }
 
     /// Stores a string at `key`, reusing the existing entry when there is one (SET,

@@ -31,16 +31,6 @@ impl Object {
         }
     }
 
-    /// Is this an empty collection (which must be deleted, never stored)?
-    pub fn is_empty_collection(&self) -> bool {
-        match self {
-            Object::Str(_) => false,
-            Object::List(l) => l.is_empty(),
-            Object::Set(s) => s.is_empty(),
-            Object::Hash(h) => h.is_empty(),
-        }
-    }
-
     /// The encoding OBJECT ENCODING reports.
     pub fn encoding(&self) -> &'static str {
         match self {
