@@ -17,6 +17,7 @@ pub mod commands;
 pub mod config;
 pub mod glob;
 pub mod numbers;
+pub mod persist;
 pub mod protocol;
 pub mod sds;
 pub mod server;

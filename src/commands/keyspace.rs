@@ -143,8 +143,14 @@ fn flushall(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
         dicts.extend(ctx.shared.store.flush_db(db));
     }
     free(dicts, lazy);
+    ctx.dirty(n as u64);
+    // With save points configured Redis saves the now empty dataset at once (this runs
+    // with the gate held exclusively); the save resets the change count.
+    if !ctx.config.save.is_empty() {
+        let _ = crate::persist::save::save(ctx.shared);
+    }
     // Redis counts FLUSHALL as one more change than the keys it removed.
-    ctx.dirty(n as u64 + 1);
+    ctx.dirty(1);
     Ok(Reply::Ok)
 }
 

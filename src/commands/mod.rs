@@ -20,6 +20,7 @@ pub mod keys;
 pub mod keyspace;
 pub mod lists;
 pub mod meta;
+pub mod persist_cmd;
 pub mod pubsub;
 pub mod server_cmd;
 pub mod sets;
@@ -267,6 +268,14 @@ pub fn dispatch(ctx: &mut Ctx, args: &[Bytes], gate: &mut GateHold, start: std::
             )),
         );
     }
+    // A failed background save stops writes (and PING, as in Redis) while save points
+    // are configured and `stop-writes-on-bgsave-error` is on.
+    if (entry.cmd.flags & flags::WRITE != 0 || entry.fullname == "ping")
+        && crate::persist::save::writes_denied(ctx.shared, &ctx.config)
+    {
+        entry.stats.rejected_calls.fetch_add(1, Relaxed);
+        return reject_maybe_exec(ctx, &entry.fullname, CmdError::from(errors::MISCONF));
+    }
     if ctx.client.multi.is_some() && !transactions::runs_inside_multi(&entry.fullname) {
         if entry.cmd.flags & flags::NO_MULTI != 0 {
             return reject(ctx, CmdError::from("ERR Command not allowed inside a transaction"));
@@ -278,9 +287,15 @@ pub fn dispatch(ctx: &mut Ctx, args: &[Bytes], gate: &mut GateHold, start: std::
     }
     let reply = if entry.cmd.flags & flags::EXCLUSIVE != 0 {
         let _whole = gate.exclusive();
+        if ctx.shared.shutting_down() {
+            return stopped(ctx);
+        }
         execute(ctx, idx, args, start)
     } else {
         gate.shared();
+        if ctx.shared.shutting_down() {
+            return stopped(ctx);
+        }
         execute(ctx, idx, args, start)
     };
     // Clients blocked on keys this command (or this EXEC) filled are served now, in
@@ -293,6 +308,15 @@ pub fn dispatch(ctx: &mut Ctx, args: &[Bytes], gate: &mut GateHold, start: std::
         }
     }
     reply
+}
+
+/// A command that got the gate after the server began to stop: like Redis, which has
+/// exited by then, it runs nothing and answers nothing, so no write is acknowledged
+/// after the final save.
+fn stopped(ctx: &mut Ctx) -> Reply {
+    ctx.client.close_after_reply = true;
+    ctx.client.reply_mode = crate::server::client::ReplyMode::Skip;
+    Reply::Ok
 }
 
 /// Runs a command queued by MULTI, from inside EXEC (which holds the store gate

@@ -36,7 +36,7 @@ pub const COMMANDS: &[Command] = &[
     Command {
         name: "shutdown",
         arity: -1,
-        flags: ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY,
+        flags: ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY | EXCLUSIVE,
         acl: 0,
         keys: (0, 0, 0),
         handler: shutdown,
@@ -45,7 +45,8 @@ pub const COMMANDS: &[Command] = &[
     Command {
         name: "debug",
         arity: -2,
-        flags: ADMIN | NOSCRIPT | LOADING | STALE,
+        // Exclusive, as in Redis where DEBUG runs alone: RELOAD needs the whole keyspace.
+        flags: ADMIN | NOSCRIPT | LOADING | STALE | EXCLUSIVE,
         acl: 0,
         keys: (0, 0, 0),
         handler: debug,
@@ -64,14 +65,17 @@ fn time(_ctx: &mut Ctx, _a: &[Bytes]) -> CmdResult {
 
 /// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT] → nothing on success (the server stops).
 fn shutdown(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
-    let (mut nosave, mut save, mut abort, mut other) = (false, false, false, false);
+    let (mut nosave, mut save, mut abort, mut other, mut force) = (false, false, false, false, false);
     for opt in &a[1..] {
         if is(opt, "nosave") {
             nosave = true;
         } else if is(opt, "save") {
             save = true;
-        } else if is(opt, "now") || is(opt, "force") {
+        } else if is(opt, "now") {
             other = true;
+        } else if is(opt, "force") {
+            other = true;
+            force = true;
         } else if is(opt, "abort") {
             abort = true;
         } else {
@@ -85,6 +89,9 @@ fn shutdown(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
         return Err("ERR No shutdown in progress.".into());
     }
     ctx.shared.log(Level::Warning, "User requested shutdown...");
+    if !crate::persist::save::final_save(ctx.shared, save, nosave) && !force {
+        return Err(e::SHUTDOWN_FAILED.into());
+    }
     ctx.shared.request_shutdown();
     ctx.client.close_after_reply = true;
     // Redis closes the connection without a reply when the shutdown goes ahead.
@@ -233,11 +240,19 @@ fn info_section(ctx: &Ctx, section: &str, out: &mut String) {
             );
         }
         "persistence" => {
+            let p = &sh.persist;
+            let (current_secs, keys_done, keys_total) = p.current();
             let _ = write!(
                 w,
-                "# Persistence\r\nloading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:0\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:ok\r\nrdb_last_bgsave_time_sec:-1\r\nrdb_current_bgsave_time_sec:-1\r\nrdb_saves:0\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:0\r\nrdb_last_load_keys_loaded:0\r\naof_enabled:{}\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\naof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\naof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
+                "# Persistence\r\nloading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:{keys_done}\r\ncurrent_save_keys_total:{keys_total}\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{current_secs}\r\nrdb_saves:{}\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\naof_enabled:{}\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\naof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\naof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
                 sh.stats.dirty.load(Relaxed),
-                sh.started_unix_ms / 1000,
+                u8::from(current_secs >= 0),
+                p.lastsave.load(Relaxed),
+                if p.last_bgsave_ok.load(Relaxed) { "ok" } else { "err" },
+                p.last_bgsave_secs.load(Relaxed),
+                p.saves.load(Relaxed),
+                p.loaded_expired.load(Relaxed),
+                p.loaded_keys.load(Relaxed),
                 u8::from(cfg.appendonly),
             );
         }
@@ -317,6 +332,46 @@ fn debug_allowed(ctx: &Ctx) -> bool {
     ctx.config.enable_debug_command.allows(ctx.client.handle.addr.ip().is_loopback())
 }
 
+/// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: saves, empties the dataset and loads the
+/// file again (runs with the gate held exclusively).
+fn debug_reload(ctx: &mut Ctx, opts: &[Bytes]) -> CmdResult {
+    let (mut merge, mut flush, mut save) = (false, true, true);
+    for opt in opts {
+        if is(opt, "merge") {
+            merge = true;
+        } else if is(opt, "noflush") {
+            flush = false;
+        } else if is(opt, "nosave") {
+            save = false;
+        } else {
+            return Err(e::RELOAD_OPTIONS.into());
+        }
+    }
+    let shared = ctx.shared;
+    if save && crate::persist::save::save(shared).is_err() {
+        return Err(e::BARE_ERR.into());
+    }
+    if flush {
+        for db in 0..shared.store.databases() {
+            drop(shared.store.flush_db(db));
+        }
+    }
+    let config = shared.config();
+    let path = config.resolve_path(&config.dbfilename);
+    let opts = crate::persist::load::Options { keep_expired: false, merge };
+    match crate::persist::load::load_file(shared, &path, opts) {
+        Ok(Some(_)) => {
+            shared.log(Level::Warning, "DB reloaded by DEBUG RELOAD");
+            Ok(Reply::Ok)
+        }
+        Ok(None) => Err(e::RELOAD_LOAD_FAILED.into()),
+        Err(why) => {
+            shared.log(Level::Warning, &why);
+            Err(e::RELOAD_LOAD_FAILED.into())
+        }
+    }
+}
+
 /// DEBUG subcommand [args ...]: SLEEP, SET-ACTIVE-EXPIRE, OBJECT, STRINGMATCH-LEN, POPULATE, HELP.
 fn debug(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     if !debug_allowed(ctx) {
@@ -377,6 +432,9 @@ fn debug(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
             now_clock.saturating_sub(lru)
         );
         return Ok(Reply::Simple(Bytes::from(text)));
+    }
+    if is(sub, "reload") {
+        return debug_reload(ctx, &a[2..]);
     }
     if is(sub, "stringmatch-len") {
         // Redis runs a fuzzer here; ours is proven by unit tests, so answer as Redis does.

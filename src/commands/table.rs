@@ -84,6 +84,7 @@ pub static TABLE: LazyLock<CommandTable> = LazyLock::new(|| {
         super::client_cmd::COMMANDS,
         super::config_cmd::COMMANDS,
         super::server_cmd::COMMANDS,
+        super::persist_cmd::COMMANDS,
         super::introspection::COMMANDS,
         super::slowlog::COMMANDS,
         super::transactions::COMMANDS,

@@ -22,6 +22,7 @@ pub fn start(shared: Arc<Shared>) -> std::thread::JoinHandle<()> {
                     active_expire = !active_expire;
                 }
                 shared.peak_memory.fetch_max(super::memory::used_memory(), std::sync::atomic::Ordering::Relaxed);
+                crate::persist::save::cron(&shared);
                 if active_expire {
                     // Redis's slow cycle may use 25% of a period.
                     let _removed = shared.store.active_expire_cycle(unix_ms(), period / 4);

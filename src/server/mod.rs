@@ -88,6 +88,16 @@ impl Server {
         }
         let shared = Shared::new(config, config_file);
         shared.port.store(u64::from(chosen_port), std::sync::atomic::Ordering::Relaxed);
+        // The listeners are bound, so clients that connect now wait in the kernel's
+        // backlog and are served once the data is loaded: nobody sees -LOADING.
+        let loader = shared.clone();
+        tokio::task::spawn_blocking(move || crate::persist::load::load_at_startup(&loader))
+            .await
+            .map_err(io::Error::other)?
+            .map_err(|why| {
+                shared.log(Level::Warning, &why);
+                io::Error::new(io::ErrorKind::InvalidData, why)
+            })?;
         Ok(Server { shared, listeners })
     }
 
@@ -132,9 +142,31 @@ impl Server {
         }
         let mut shutdown = shared.shutdown_watch();
         tokio::pin!(stop);
-        if !shared.shutting_down() {
+        let mut stop_pending = true;
+        while !shared.shutting_down() {
             tokio::select! {
-                _ = &mut stop => {}
+                _ = &mut stop, if stop_pending => {
+                    // A signal (or the embedder) asks to stop: save first when save
+                    // points say so, holding the gate so no write lands after the save.
+                    stop_pending = false;
+                    let saver = shared.clone();
+                    let saved = tokio::task::spawn_blocking(move || {
+                        let _whole = saver.gate.write();
+                        let ok = crate::persist::save::final_save(&saver, false, false);
+                        if ok {
+                            saver.request_shutdown();
+                        }
+                        ok
+                    })
+                    .await
+                    .unwrap_or(false);
+                    if !saved {
+                        shared.log(
+                            Level::Warning,
+                            "SIGTERM received but errors trying to shut down the server, check the logs for more information",
+                        );
+                    }
+                }
                 _ = shutdown.changed() => {}
             }
         }

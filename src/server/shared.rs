@@ -115,6 +115,10 @@ pub struct Shared {
     pub executable: String,
     /// The configuration file given at start (INFO `config_file`).
     pub config_file: String,
+    /// Saves, save points and load results (INFO persistence).
+    pub persist: crate::persist::save::State,
+    /// This value's own `Arc`, for work that outlives a command (BGSAVE's thread).
+    me: std::sync::Weak<Shared>,
 }
 
 /// Redis log level names → our levels.
@@ -144,7 +148,9 @@ impl Shared {
         let notify_events = config.notify_keyspace_events.clone();
         let run_id: String = (0..40).map(|_| format!("{:x}", rand::random::<u8>() & 15)).collect();
         let (shutdown_tx, _) = tokio::sync::watch::channel(false);
-        let shared = Arc::new(Shared {
+        let shared = Arc::new_cyclic(|me| Shared {
+            me: me.clone(),
+            persist: crate::persist::save::State::new(),
             store,
             config: RwLock::new(Arc::new(config)),
             config_gen: AtomicU64::new(0),
@@ -180,6 +186,11 @@ impl Shared {
             }
         })));
         shared
+    }
+
+    /// This shared state as an `Arc`.
+    pub fn arc(&self) -> Arc<Shared> {
+        self.me.upgrade().unwrap_or_else(|| unreachable!("Shared is only ever built inside an Arc"))
     }
 
     /// The current configuration.

@@ -40,6 +40,9 @@ pub struct Shard {
     expire_sum: u128,
     /// Where the active-expiry sweep resumes (a `Dict::scan_bucket` cursor).
     sweep: u64,
+    /// The running snapshot has not captured this shard yet: whoever locks it next
+    /// hands its contents to the snapshot before changing anything (invariant 10).
+    snapshot_pending: bool,
 }
 
 impl Shard {
@@ -58,7 +61,25 @@ impl Shard {
             self.expire_sum -= u128::from(at);
         }
     }
+
+    /// How many entries carry an expiry.
+    pub fn expires(&self) -> usize {
+        self.expires
+    }
 }
+
+/// Receives the contents of each shard once per snapshot, at the snapshot's instant
+/// (shard-level copy-on-write, invariant 10). `capture` runs with the shard locked:
+/// it must copy what it needs and return, and must never lock a shard itself.
+pub trait ShardSink: Send + Sync {
+    /// `db`'s shard as it was when the snapshot began. `writer` is true when a command
+    /// about to change the shard triggered the capture (so it should be quick), false
+    /// when the snapshot's own thread reached it.
+    fn capture(&self, db: usize, shard: &Shard, writer: bool);
+}
+
+/// What a snapshot sees at its instant: per database, (keys, keys with an expiry).
+pub type SnapshotCounts = Vec<(usize, usize)>;
 
 /// One logical database (`SELECT n`).
 #[derive(Debug)]
@@ -127,6 +148,14 @@ pub struct Store {
     pub watches: watch::Watches,
     /// Clients blocked on list keys.
     pub blocking: blocking::Blocking,
+    /// The running snapshot, if any.
+    snapshot: parking_lot::RwLock<Option<std::sync::Arc<dyn ShardSink>>>,
+}
+
+impl std::fmt::Debug for dyn ShardSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ShardSink")
+    }
 }
 
 /// Redis's LFU time: minutes, in 16 bits.
@@ -156,7 +185,78 @@ impl Store {
             stats: StoreStats::default(),
             watches: watch::Watches::default(),
             blocking: blocking::Blocking::default(),
+            snapshot: parking_lot::RwLock::new(None),
         }
+    }
+
+    /// Locks one shard for a change. If a snapshot has not captured it yet, the
+    /// snapshot gets it first, so the snapshot never sees what happens after its instant.
+    fn lock_shard(&self, db: usize, shard: usize) -> MutexGuard<'_, Shard> {
+        let mut guard = self.dbs[db].shards[shard].lock();
+        if guard.snapshot_pending {
+            self.capture(db, &mut guard, true);
+        }
+        guard
+    }
+
+    fn capture(&self, db: usize, shard: &mut Shard, writer: bool) {
+        shard.snapshot_pending = false;
+        let sink = self.snapshot.read().clone();
+        if let Some(sink) = sink {
+            sink.capture(db, shard, writer);
+        }
+    }
+
+    /// Starts a snapshot at this instant. The caller must hold the server's gate
+    /// exclusively, so no command is half done. Marks every non-empty shard pending and
+    /// returns each database's (keys, expires) at this instant.
+    pub fn begin_snapshot(&self, sink: std::sync::Arc<dyn ShardSink>) -> SnapshotCounts {
+        *self.snapshot.write() = Some(sink);
+        self.dbs
+            .iter()
+            .map(|d| {
+                d.shards.iter().fold((0, 0), |(keys, expires), s| {
+                    let mut s = s.lock();
+                    s.snapshot_pending = !s.dict.is_empty();
+                    (keys + s.dict.len(), expires + s.expires)
+                })
+            })
+            .collect()
+    }
+
+    /// The snapshot's own walk: captures every shard no writer has captured yet, one
+    /// shard lock at a time, then ends the snapshot.
+    pub fn run_snapshot(&self) {
+        for (db, d) in self.dbs.iter().enumerate() {
+            for s in d.shards.iter() {
+                let mut s = s.lock();
+                if s.snapshot_pending {
+                    self.capture(db, &mut s, false);
+                }
+            }
+        }
+        *self.snapshot.write() = None;
+    }
+
+    /// Is a snapshot running (begun and not yet finished)?
+    pub fn snapshot_running(&self) -> bool {
+        self.snapshot.read().is_some()
+    }
+
+    /// Inserts a key read from a file while loading. Hands the entry back (changing
+    /// nothing) if the key already exists or the database does not.
+    pub fn load_entry(&self, db: usize, entry: Entry) -> Option<Entry> {
+        if db >= self.dbs.len() {
+            return Some(entry);
+        }
+        let hash = self.hash(entry.key());
+        let mut s = self.lock_shard(db, self.shard_of(hash));
+        if s.dict.get(entry.key(), hash).is_some() {
+            return Some(entry);
+        }
+        s.track_expire(entry.expire());
+        s.dict.insert_new(hash, entry, |k| self.hash(k));
+        None
     }
 
     /// Reports a store event to the hook, if one is installed.
@@ -251,7 +351,7 @@ impl Store {
         wanted.dedup();
         let mut guards = SmallVec::with_capacity(wanted.len());
         for (db, shard) in wanted {
-            guards.push((db, shard, self.dbs[db].shards[shard].lock()));
+            guards.push((db, shard, self.lock_shard(db, shard)));
         }
         Txn { store: self, guards, now }
     }
@@ -261,7 +361,7 @@ impl Store {
         let mut guards = SmallVec::new();
         if db < self.dbs.len() {
             let shard = self.shard_of(self.hash(key));
-            guards.push((db, shard, self.dbs[db].shards[shard].lock()));
+            guards.push((db, shard, self.lock_shard(db, shard)));
         }
         Txn { store: self, guards, now }
     }
@@ -303,10 +403,9 @@ impl Store {
         let Some(d) = self.dbs.get(db) else {
             return Vec::new();
         };
-        d.shards
-            .iter()
-            .map(|s| {
-                let mut s = s.lock();
+        (0..d.shards.len())
+            .map(|i| {
+                let mut s = self.lock_shard(db, i);
                 s.expires = 0;
                 s.expire_sum = 0;
                 s.sweep = 0;
@@ -322,8 +421,9 @@ impl Store {
             return;
         }
         let (lo, hi) = if a < b { (a, b) } else { (b, a) };
-        let mut lo_guards: Vec<_> = self.dbs[lo].shards.iter().map(|s| s.lock()).collect();
-        let mut hi_guards: Vec<_> = self.dbs[hi].shards.iter().map(|s| s.lock()).collect();
+        let n = self.dbs[lo].shards.len();
+        let mut lo_guards: Vec<_> = (0..n).map(|i| self.lock_shard(lo, i)).collect();
+        let mut hi_guards: Vec<_> = (0..n).map(|i| self.lock_shard(hi, i)).collect();
         for (x, y) in lo_guards.iter_mut().zip(hi_guards.iter_mut()) {
             std::mem::swap(&mut **x, &mut **y);
         }
@@ -360,16 +460,16 @@ impl Store {
         mut keep: impl FnMut(&Entry) -> bool,
     ) -> (u64, Vec<Bytes>) {
         let mut out = Vec::new();
-        let Some(d) = self.dbs.get(db) else {
+        if db >= self.dbs.len() {
             return (0, out);
-        };
+        }
         let bits = self.shard_mask.count_ones();
         let mut shard = (cursor as usize) & self.shard_mask;
         let mut bucket = cursor >> bits;
         let mut budget = count.max(1).saturating_mul(10);
         let mut expired: Vec<Vec<u8>> = Vec::new();
         loop {
-            let mut guard = d.shards[shard].lock();
+            let mut guard = self.lock_shard(db, shard);
             loop {
                 bucket = guard.dict.scan_bucket(bucket, |e| {
                     if e.is_expired(now) {
@@ -436,7 +536,7 @@ impl Store {
                 }
                 pick -= n;
             }
-            let mut s = d.shards[idx].lock();
+            let mut s = self.lock_shard(db, idx);
             let found = s.dict.random(&mut rng).map(|e| (Bytes::copy_from_slice(e.key()), e.is_expired(now)));
             match found {
                 Some((key, false)) => return Some(key),
@@ -466,6 +566,9 @@ impl Store {
                 let mut s = s.lock();
                 if s.expires == 0 {
                     continue;
+                }
+                if s.snapshot_pending {
+                    self.capture(dbi, &mut s, true);
                 }
                 // Up to 256 buckets per shard per cycle bounds the time a lock is held.
                 let mut expired = Vec::new();

@@ -1,0 +1,304 @@
+//! Saving: SAVE and BGSAVE, save points, and the state INFO persistence reports.
+//!
+//! Every save starts with the server gate held exclusively (the caller's command is
+//! flagged EXCLUSIVE, or the cron takes the gate), which makes the snapshot's instant a
+//! point between commands. BGSAVE then finishes on its own thread while clients go on;
+//! SAVE finishes in the calling command, as Redis's SAVE blocks.
+
+use std::io;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
+use std::time::Instant;
+
+use parking_lot::{Condvar, Mutex};
+
+use super::snapshot::{Header, Snapshot};
+use crate::server::log::Level;
+use crate::server::shared::{unix_ms, Shared};
+
+/// How long after a failed background save the save points may try again (Redis's
+/// CONFIG_BGSAVE_RETRY_DELAY).
+pub const RETRY_DELAY_SECS: u64 = 5;
+
+/// Persistence state shared by the whole server.
+#[derive(Debug)]
+pub struct State {
+    /// Unix seconds of the last successful save (LASTSAVE).
+    pub lastsave: AtomicU64,
+    /// Did the last background save succeed? (INFO `rdb_last_bgsave_status`).
+    pub last_bgsave_ok: AtomicBool,
+    /// Unix seconds of the last background save attempt.
+    pub last_bgsave_try: AtomicU64,
+    /// Seconds the last background save took, -1 if none ran.
+    pub last_bgsave_secs: AtomicI64,
+    /// Successful saves since start (INFO `rdb_saves`).
+    pub saves: AtomicU64,
+    /// BGSAVE SCHEDULE asked for a save once nothing else runs.
+    pub scheduled: AtomicBool,
+    /// Keys loaded and keys dropped as expired by the last load.
+    pub loaded_keys: AtomicU64,
+    pub loaded_expired: AtomicU64,
+    running: Mutex<Option<Running>>,
+    finished: Condvar,
+}
+
+#[derive(Debug)]
+struct Running {
+    started: Instant,
+    keys: Arc<Snapshot>,
+}
+
+impl std::fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Snapshot")
+    }
+}
+
+impl State {
+    /// State at start-up: the last save is "now", as in Redis.
+    pub fn new() -> State {
+        State {
+            lastsave: AtomicU64::new(unix_ms() / 1000),
+            last_bgsave_ok: AtomicBool::new(true),
+            last_bgsave_try: AtomicU64::new(0),
+            last_bgsave_secs: AtomicI64::new(-1),
+            saves: AtomicU64::new(0),
+            scheduled: AtomicBool::new(false),
+            loaded_keys: AtomicU64::new(0),
+            loaded_expired: AtomicU64::new(0),
+            running: Mutex::new(None),
+            finished: Condvar::new(),
+        }
+    }
+
+    /// Is a background save running?
+    pub fn bgsave_in_progress(&self) -> bool {
+        self.running.lock().is_some()
+    }
+
+    /// (seconds the running save has taken or -1, keys written, keys in the snapshot).
+    pub fn current(&self) -> (i64, u64, u64) {
+        match &*self.running.lock() {
+            Some(r) => (
+                r.started.elapsed().as_secs() as i64,
+                r.keys.keys_done.load(Relaxed),
+                r.keys.keys_total.load(Relaxed),
+            ),
+            None => (-1, 0, 0),
+        }
+    }
+
+    /// Waits until no background save runs.
+    pub fn wait_idle(&self) {
+        let mut running = self.running.lock();
+        while running.is_some() {
+            self.finished.wait(&mut running);
+        }
+    }
+}
+
+impl Default for State {
+    fn default() -> State {
+        State::new()
+    }
+}
+
+/// `dbfilename` under `dir`, and the temporary file a save writes first.
+fn paths(shared: &Shared) -> (PathBuf, PathBuf) {
+    let config = shared.config();
+    let target = config.resolve_path(&config.dbfilename);
+    let temp = config.resolve_path(&format!("temp-{}.rdb", std::process::id()));
+    (target, temp)
+}
+
+fn header(aof_base: bool) -> Header {
+    Header {
+        version: crate::REDIS_VERSION,
+        ctime: unix_ms() / 1000,
+        used_mem: crate::server::memory::used_memory(),
+        aof_base,
+    }
+}
+
+/// Logs why a save could not even open its file, as Redis does.
+fn log_open_error(shared: &Shared, temp: &std::path::Path, e: &io::Error) {
+    let dir = shared.config().dir_path();
+    let name = temp.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    shared.log(
+        Level::Warning,
+        &format!(
+            "Failed opening the temp RDB file {name} (in server root dir {}) for saving: {}",
+            dir.display(),
+            super::io_error_text(e)
+        ),
+    );
+}
+
+/// Records a successful save: LASTSAVE, the changes it covered, the counters.
+fn saved(shared: &Shared, dirty_at_start: u64) {
+    let state = &shared.persist;
+    let _ = shared.stats.dirty.fetch_update(Relaxed, Relaxed, |d| Some(d.saturating_sub(dirty_at_start)));
+    state.lastsave.store(unix_ms() / 1000, Relaxed);
+    state.last_bgsave_ok.store(true, Relaxed);
+    state.saves.fetch_add(1, Relaxed);
+}
+
+/// SAVE (and the saves of SHUTDOWN, FLUSHALL and DEBUG RELOAD): writes the whole
+/// dataset now, in this thread. The caller holds the server gate exclusively. Waits for
+/// a running background save first.
+pub fn save(shared: &Shared) -> io::Result<()> {
+    shared.persist.wait_idle();
+    let (target, temp) = paths(shared);
+    let config = shared.config();
+    let dirty = shared.stats.dirty.load(Relaxed);
+    let snap = match Snapshot::begin(&shared.store, temp.clone(), &header(false), unix_ms(), config.rdbcompression) {
+        Ok(s) => s,
+        Err(e) => {
+            log_open_error(shared, &temp, &e);
+            return Err(e);
+        }
+    };
+    match snap.finish(&shared.store, &target) {
+        Ok(()) => {
+            shared.log(Level::Notice, "DB saved on disk");
+            saved(shared, dirty);
+            Ok(())
+        }
+        Err(e) => {
+            shared.log(Level::Warning, &format!("Write error saving DB on disk: {}", super::io_error_text(&e)));
+            Err(e)
+        }
+    }
+}
+
+/// BGSAVE: starts a background save. The caller holds the server gate exclusively.
+/// Returns false only when one is already running; a file that cannot be written is
+/// reported the way Redis reports a failed child (logged, `rdb_last_bgsave_status:err`).
+pub fn bgsave(shared: &Arc<Shared>) -> bool {
+    let mut running = shared.persist.running.lock();
+    if running.is_some() {
+        return false;
+    }
+    let state = &shared.persist;
+    let now_s = unix_ms() / 1000;
+    state.last_bgsave_try.store(now_s, Relaxed);
+    state.scheduled.store(false, Relaxed);
+    let (target, temp) = paths(shared);
+    let config = shared.config();
+    let dirty = shared.stats.dirty.load(Relaxed);
+    let started = Instant::now();
+    shared.log(Level::Notice, &format!("Background saving started by pid {}", std::process::id()));
+    let snap = match Snapshot::begin(&shared.store, temp.clone(), &header(false), unix_ms(), config.rdbcompression) {
+        Ok(s) => s,
+        Err(e) => {
+            log_open_error(shared, &temp, &e);
+            shared.log(Level::Warning, "Background saving error");
+            state.last_bgsave_ok.store(false, Relaxed);
+            state.last_bgsave_secs.store(0, Relaxed);
+            return true;
+        }
+    };
+    *running = Some(Running { started, keys: snap.clone() });
+    drop(running);
+    let worker = shared.clone();
+    let spawned = std::thread::Builder::new().name("ferrokv-bgsave".into()).spawn(move || {
+        let shared = worker;
+        let result = snap.finish(&shared.store, &target);
+        let state = &shared.persist;
+        state.last_bgsave_secs.store(started.elapsed().as_secs() as i64, Relaxed);
+        match result {
+            Ok(()) => {
+                shared.log(Level::Notice, "DB saved on disk");
+                saved(&shared, dirty);
+                shared.log(Level::Notice, "Background saving terminated with success");
+            }
+            Err(e) => {
+                shared.log(Level::Warning, &format!("Write error saving DB on disk: {}", super::io_error_text(&e)));
+                shared.log(Level::Warning, "Background saving error");
+                state.last_bgsave_ok.store(false, Relaxed);
+            }
+        }
+        *state.running.lock() = None;
+        state.finished.notify_all();
+    });
+    if spawned.is_err() {
+        // Without a thread, finish here rather than leave the store mid-snapshot.
+        shared.store.run_snapshot();
+        *shared.persist.running.lock() = None;
+        shared.persist.last_bgsave_ok.store(false, Relaxed);
+        shared.persist.finished.notify_all();
+    }
+    true
+}
+
+/// The save point that is due, if any: at least `changes` changes and more than
+/// `seconds` since the last save, and (after a failed background save) more than
+/// [`RETRY_DELAY_SECS`] since that attempt. Pure, so tests can drive the clock.
+pub fn due_save_point(
+    points: &[(u64, u64)],
+    dirty: u64,
+    now: u64,
+    lastsave: u64,
+    last_try: u64,
+    last_ok: bool,
+) -> Option<(u64, u64)> {
+    points
+        .iter()
+        .find(|(seconds, changes)| {
+            dirty >= *changes
+                && now.saturating_sub(lastsave) > *seconds
+                && (last_ok || now.saturating_sub(last_try) > RETRY_DELAY_SECS)
+        })
+        .copied()
+}
+
+/// The cron's part: starts a background save when a save point is due or one was
+/// scheduled (BGSAVE SCHEDULE), and nothing is running.
+pub fn cron(shared: &Arc<Shared>) {
+    let state = &shared.persist;
+    if state.bgsave_in_progress() || shared.shutting_down() {
+        return;
+    }
+    let config = shared.config();
+    let now = unix_ms() / 1000;
+    let due = due_save_point(
+        &config.save,
+        shared.stats.dirty.load(Relaxed),
+        now,
+        state.lastsave.load(Relaxed),
+        state.last_bgsave_try.load(Relaxed),
+        state.last_bgsave_ok.load(Relaxed),
+    );
+    if let Some((seconds, changes)) = due {
+        shared.log(Level::Notice, &format!("{changes} changes in {seconds} seconds. Saving..."));
+    } else if !state.scheduled.load(Relaxed) {
+        return;
+    }
+    let _whole = shared.gate.write();
+    bgsave(shared);
+}
+
+/// Do writes have to be refused because the last background save failed
+/// (`stop-writes-on-bgsave-error`)?
+pub fn writes_denied(shared: &Shared, config: &crate::config::Config) -> bool {
+    config.stop_writes_on_bgsave_error && !config.save.is_empty() && !shared.persist.last_bgsave_ok.load(Relaxed)
+}
+
+/// The save before the server stops (SHUTDOWN, SIGTERM, SIGINT): with `save` forced,
+/// or when save points are configured and `nosave` was not given. The caller holds the
+/// server gate exclusively. Returns false if the save failed, after logging it.
+pub fn final_save(shared: &Shared, save_flag: bool, nosave: bool) -> bool {
+    let wanted = save_flag || (!nosave && !shared.config().save.is_empty());
+    if !wanted {
+        return true;
+    }
+    shared.log(Level::Notice, "Saving the final RDB snapshot before exiting.");
+    match save(shared) {
+        Ok(()) => true,
+        Err(_) => {
+            shared.log(Level::Warning, "Error trying to save the DB, can't exit.");
+            false
+        }
+    }
+}

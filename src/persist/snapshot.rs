@@ -1,0 +1,179 @@
+//! A point-in-time RDB file without fork (invariant 10).
+//!
+//! [`Snapshot::begin`] runs with the server gate held exclusively, so no command is
+//! half done: it writes the file's header and marks every non-empty shard pending
+//! ([`Store::begin_snapshot`]). From then on each shard reaches the file exactly once,
+//! as it was at that instant: either the snapshot's own walk ([`Store::run_snapshot`])
+//! captures it, or a command about to change it captures it first (shard-level
+//! copy-on-write). A capture serializes one shard into a buffer and appends it to the
+//! file under the file lock, so the extra memory is one shard's bytes per capturing
+//! thread, and a writer waits at most for one shard's copy.
+//!
+//! Chunks arrive in any order; each starts with SELECTDB when its database differs
+//! from the previous chunk's (the first chunk of a database also carries RESIZEDB with
+//! the counts at the instant). Readers accept repeated SELECTDB, Redis included.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+
+use super::objects::write_entry;
+use super::rdb::{crc64::Crc64, encode, RDB_VERSION};
+use crate::store::{Shard, ShardSink, Store};
+
+/// What the file's AUX fields say.
+pub struct Header {
+    /// `redis-ver`.
+    pub version: &'static str,
+    /// `ctime`, unix seconds.
+    pub ctime: u64,
+    /// `used-mem`, bytes.
+    pub used_mem: u64,
+    /// `aof-base`: true for an AOF base file.
+    pub aof_base: bool,
+}
+
+/// One snapshot being written to a temporary file.
+pub struct Snapshot {
+    /// The instant (unix ms): keys expired by then are left out.
+    now: u64,
+    compress: bool,
+    out: Mutex<Out>,
+    /// Keys written so far (INFO `current_save_keys_processed`).
+    pub keys_done: AtomicU64,
+    /// Keys at the instant (INFO `current_save_keys_total`).
+    pub keys_total: AtomicU64,
+    temp: PathBuf,
+}
+
+struct Out {
+    file: BufWriter<File>,
+    crc: Crc64,
+    db: Option<usize>,
+    /// Per database: (keys, expires) at the instant, and whether RESIZEDB was written.
+    counts: Vec<(usize, usize, bool)>,
+    error: Option<io::Error>,
+}
+
+impl Out {
+    fn put(&mut self, bytes: &[u8]) {
+        if self.error.is_some() {
+            return;
+        }
+        self.crc.update(bytes);
+        if let Err(e) = self.file.write_all(bytes) {
+            self.error = Some(e);
+        }
+    }
+}
+
+impl Snapshot {
+    /// Creates `temp`, writes the header and starts the snapshot in `store`. The caller
+    /// holds the server gate exclusively.
+    pub fn begin(
+        store: &Store,
+        temp: PathBuf,
+        header: &Header,
+        now: u64,
+        compress: bool,
+    ) -> io::Result<Arc<Snapshot>> {
+        let file = File::create(&temp)?;
+        let mut head = Vec::with_capacity(128);
+        encode::write_header(&mut head, RDB_VERSION);
+        encode::write_aux(&mut head, b"redis-ver", header.version.as_bytes());
+        encode::write_aux(&mut head, b"redis-bits", b"64");
+        encode::write_aux(&mut head, b"ctime", header.ctime.to_string().as_bytes());
+        encode::write_aux(&mut head, b"used-mem", header.used_mem.to_string().as_bytes());
+        encode::write_aux(&mut head, b"aof-base", if header.aof_base { b"1" } else { b"0" });
+        let mut out = Out {
+            file: BufWriter::with_capacity(1 << 20, file),
+            crc: Crc64::new(),
+            db: None,
+            counts: Vec::new(),
+            error: None,
+        };
+        out.put(&head);
+        let snap = Arc::new(Snapshot {
+            now,
+            compress,
+            out: Mutex::new(out),
+            keys_done: AtomicU64::new(0),
+            keys_total: AtomicU64::new(0),
+            temp,
+        });
+        let counts = store.begin_snapshot(snap.clone());
+        let total: usize = counts.iter().map(|c| c.0).sum();
+        snap.keys_total.store(total as u64, Ordering::Relaxed);
+        snap.out.lock().counts = counts.into_iter().map(|(k, e)| (k, e, false)).collect();
+        Ok(snap)
+    }
+
+    /// Walks the rest of the store, then finishes the file: EOF, CRC, fsync, rename
+    /// onto `target`, fsync of the directory. On error the temporary file is removed.
+    pub fn finish(&self, store: &Store, target: &Path) -> io::Result<()> {
+        store.run_snapshot();
+        let result = self.close(target);
+        if result.is_err() {
+            let _ = std::fs::remove_file(&self.temp);
+        }
+        result
+    }
+
+    fn close(&self, target: &Path) -> io::Result<()> {
+        let mut out = self.out.lock();
+        out.put(&[super::rdb::opcodes::EOF]);
+        let crc = out.crc.clone().finish();
+        if out.error.is_none() {
+            if let Err(e) = out.file.write_all(&crc.to_le_bytes()) {
+                out.error = Some(e);
+            }
+        }
+        if let Some(e) = out.error.take() {
+            return Err(e);
+        }
+        out.file.flush()?;
+        out.file.get_ref().sync_all()?;
+        std::fs::rename(&self.temp, target)?;
+        if let Some(dir) = target.parent() {
+            let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+            File::open(dir)?.sync_all()?;
+        }
+        Ok(())
+    }
+}
+
+impl ShardSink for Snapshot {
+    fn capture(&self, db: usize, shard: &Shard, writer: bool) {
+        let mut buf = Vec::with_capacity(shard.dict.len() * 32);
+        let mut n = 0u64;
+        for e in shard.dict.iter() {
+            if e.is_expired(self.now) {
+                continue;
+            }
+            write_entry(&mut buf, e, self.compress && !writer);
+            n += 1;
+        }
+        if n == 0 {
+            return;
+        }
+        let mut out = self.out.lock();
+        if out.db != Some(db) {
+            let mut head = Vec::with_capacity(24);
+            encode::write_selectdb(&mut head, db as u64);
+            if let Some(c) = out.counts.get_mut(db) {
+                if !c.2 {
+                    c.2 = true;
+                    encode::write_resizedb(&mut head, c.0 as u64, c.1 as u64);
+                }
+            }
+            out.put(&head);
+            out.db = Some(db);
+        }
+        out.put(&buf);
+        self.keys_done.fetch_add(n, Ordering::Relaxed);
+    }
+}
