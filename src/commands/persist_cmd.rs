@@ -12,7 +12,7 @@ use super::errors::{self as e, CmdError};
 use super::flags::*;
 use super::{acl, CmdResult, Command, Ctx};
 use crate::persist::objects::{dump_payload, entry_from, Refused};
-use crate::persist::rdb::{self, DumpError};
+use crate::persist::rdb;
 use crate::persist::save;
 use crate::protocol::Reply;
 
@@ -153,9 +153,8 @@ fn restore(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     if ttl < 0 {
         return Err(e::RESTORE_TTL.into());
     }
-    let (_, value) = rdb::decode_dump_payload(&a[3]).map_err(|err| match err {
-        DumpError::VersionOrChecksum => CmdError::from(e::DUMP_PAYLOAD),
-        DumpError::BadData(_) => CmdError::from(e::BAD_DATA_FORMAT),
+    let (_, value) = rdb::decode_dump_payload(&a[3]).map_err(|err| {
+        CmdError::from(if err.is_version_or_checksum() { e::DUMP_PAYLOAD } else { e::BAD_DATA_FORMAT })
     })?;
     let expire = match ttl {
         0 => None,

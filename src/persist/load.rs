@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use super::objects::{entry_from, Refused};
-use super::rdb::{self, Item, Reader};
+use super::rdb::{Item, Reader};
 use crate::server::log::Level;
 use crate::server::shared::{unix_ms, Shared};
 
@@ -94,14 +94,14 @@ pub fn load_rdb(shared: &Shared, data: &[u8], opts: Options) -> Result<Loaded, S
                     Err(Refused::Unsupported(why)) => {
                         return Err(format!(
                             "Can't load key {} in db {db} (RDB type {}): {why}",
-                            rdb::repr(&key),
+                            super::repr(&key),
                             rec.rdb_type
                         ));
                     }
                 };
                 if let Some(entry) = store.load_entry(db, entry) {
                     if !opts.merge {
-                        return Err(format!("RDB has duplicated key {} in DB {db}", rdb::repr(&key)));
+                        return Err(format!("RDB has duplicated key {} in DB {db}", super::repr(&key)));
                     }
                     let mut t = store.lock_one(now, db, &key);
                     t.insert(db, entry);

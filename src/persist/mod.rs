@@ -1,5 +1,6 @@
-//! Persistence: the RDB format ([`rdb`]), point-in-time snapshots without fork
-//! ([`snapshot`]), saving and save points ([`save`]), and loading ([`load`]).
+//! Persistence: the RDB format as a pure codec ([`rdb`]), point-in-time snapshots
+//! without fork ([`snapshot`]), saving and save points ([`save`]), loading ([`load`]),
+//! and the mapping between our values and RDB's ([`objects`]).
 
 pub mod load;
 pub mod objects;
@@ -14,4 +15,13 @@ pub fn io_error_text(e: &std::io::Error) -> String {
         Some(i) => text[..i].to_string(),
         None => text,
     }
+}
+
+/// Bytes quoted as Redis's `sdscatrepr` does, for messages that name a key.
+pub fn repr(s: &[u8]) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    rdb::escape_bytes(&mut out, s);
+    out.push('"');
+    out
 }

@@ -1,7 +1,7 @@
 //! Our values in RDB form and back: what a snapshot writes for each entry, and the
 //! entry a loaded record becomes. The format itself lives in [`super::rdb`].
 
-use super::rdb::{self, encode, types, Value};
+use super::rdb::{encode, types, Value};
 use crate::config::Config;
 use crate::store::hash::{Hash, Limits};
 use crate::store::list::List;
@@ -47,10 +47,10 @@ fn value_type(obj: &Object) -> u8 {
 fn write_payload(out: &mut Vec<u8>, obj: &Object, compress: bool) {
     match obj {
         Object::Str(s) => encode::write_string(out, s, compress),
-        Object::List(l) => encode::write_list_quicklist(out, l.len(), l.iter(), compress),
+        Object::List(l) => encode::write_list_quicklist2(out, l.iter(), compress),
         Object::Set(s) if s.encoding() == "intset" => {
             let ints: Vec<i64> = s.iter().filter_map(member_int).collect();
-            encode::write_intset(out, &ints);
+            encode::write_set_intset(out, &ints);
         }
         Object::Set(s) => {
             encode::write_len(out, s.len() as u64);
@@ -138,7 +138,7 @@ pub fn entry_from(
             if let Some((f, _, Some(at))) = fields.iter().find(|(_, _, t)| t.is_some()) {
                 return Err(Refused::Unsupported(format!(
                     "hash field expiration (Redis 7.4 HEXPIRE) is not supported: field {} has a TTL (unix ms {at})",
-                    rdb::repr(f)
+                    super::repr(f)
                 )));
             }
             hash_from(fields.iter().map(|(f, v, _)| (f.as_slice(), v.as_slice())), config)?
