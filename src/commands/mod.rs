@@ -271,7 +271,7 @@ pub fn dispatch(ctx: &mut Ctx, args: &[Bytes], gate: &mut GateHold, start: std::
     // A failed background save stops writes (and PING, as in Redis) while save points
     // are configured and `stop-writes-on-bgsave-error` is on.
     if (entry.cmd.flags & flags::WRITE != 0 || entry.fullname == "ping")
-        && crate::persist::save::writes_denied(ctx.shared, &ctx.config)
+        && crate::persist::save::writes_denied(ctx.shared, ctx.config)
     {
         entry.stats.rejected_calls.fetch_add(1, Relaxed);
         return reject_maybe_exec(ctx, &entry.fullname, CmdError::from(errors::MISCONF));

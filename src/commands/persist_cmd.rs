@@ -167,7 +167,7 @@ fn restore(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
         (false, _, Some(secs)) => crate::store::lru_clock(now).wrapping_sub(secs.min(0x00ff_ffff) as u32) & 0x00ff_ffff,
         _ => store.new_clock(now),
     };
-    let entry = match entry_from(key, value, expire, clock, &ctx.config) {
+    let entry = match entry_from(key, value, expire, clock, ctx.config) {
         Ok(entry) => entry,
         Err(Refused::Empty) => return Err(e::BAD_DATA_FORMAT.into()),
         Err(Refused::Unsupported(why)) => return Err(CmdError::from(format!("{}: {why}", e::BAD_DATA_FORMAT))),
