@@ -90,6 +90,7 @@ fn shutdown(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     }
     ctx.shared.log(Level::Warning, "User requested shutdown...");
     if !crate::persist::save::final_save(ctx.shared, save, nosave) && !force {
+        ctx.shared.log(Level::Warning, "Errors trying to shut down the server. Check the logs for more information.");
         return Err(e::SHUTDOWN_FAILED.into());
     }
     ctx.shared.request_shutdown();

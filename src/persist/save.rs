@@ -80,11 +80,9 @@ impl State {
     /// (seconds the running save has taken or -1, keys written, keys in the snapshot).
     pub fn current(&self) -> (i64, u64, u64) {
         match &*self.running.lock() {
-            Some(r) => (
-                r.started.elapsed().as_secs() as i64,
-                r.keys.keys_done.load(Relaxed),
-                r.keys.keys_total.load(Relaxed),
-            ),
+            Some(r) => {
+                (r.started.elapsed().as_secs() as i64, r.keys.keys_done.load(Relaxed), r.keys.keys_total.load(Relaxed))
+            }
             None => (-1, 0, 0),
         }
     }
@@ -112,8 +110,9 @@ fn paths(shared: &Shared) -> (PathBuf, PathBuf) {
     (target, temp)
 }
 
-fn header(aof_base: bool) -> Header {
+fn header(aof_base: bool, config: &crate::config::Config) -> Header {
     Header {
+        checksum: config.rdbchecksum,
         version: crate::REDIS_VERSION,
         ctime: unix_ms() / 1000,
         used_mem: crate::server::memory::used_memory(),
@@ -123,13 +122,14 @@ fn header(aof_base: bool) -> Header {
 
 /// Logs why a save could not even open its file, as Redis does.
 fn log_open_error(shared: &Shared, temp: &std::path::Path, e: &io::Error) {
+    // Redis names the directory by getcwd(), which fails once it was removed.
     let dir = shared.config().dir_path();
+    let dir = if dir.is_dir() { dir.display().to_string() } else { "unknown".to_string() };
     let name = temp.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     shared.log(
         Level::Warning,
         &format!(
-            "Failed opening the temp RDB file {name} (in server root dir {}) for saving: {}",
-            dir.display(),
+            "Failed opening the temp RDB file {name} (in server root dir {dir}) for saving: {}",
             super::io_error_text(e)
         ),
     );
@@ -152,7 +152,7 @@ pub fn save(shared: &Shared) -> io::Result<()> {
     let (target, temp) = paths(shared);
     let config = shared.config();
     let dirty = shared.stats.dirty.load(Relaxed);
-    let snap = match Snapshot::begin(&shared.store, temp.clone(), &header(false), unix_ms(), config.rdbcompression) {
+    let snap = match Snapshot::begin(&shared.store, temp.clone(), &header(false, &config), unix_ms(), config.rdbcompression) {
         Ok(s) => s,
         Err(e) => {
             log_open_error(shared, &temp, &e);
@@ -189,7 +189,7 @@ pub fn bgsave(shared: &Arc<Shared>) -> bool {
     let dirty = shared.stats.dirty.load(Relaxed);
     let started = Instant::now();
     shared.log(Level::Notice, &format!("Background saving started by pid {}", std::process::id()));
-    let snap = match Snapshot::begin(&shared.store, temp.clone(), &header(false), unix_ms(), config.rdbcompression) {
+    let snap = match Snapshot::begin(&shared.store, temp.clone(), &header(false, &config), unix_ms(), config.rdbcompression) {
         Ok(s) => s,
         Err(e) => {
             log_open_error(shared, &temp, &e);
@@ -300,5 +300,38 @@ pub fn final_save(shared: &Shared, save_flag: bool, nosave: bool) -> bool {
             shared.log(Level::Warning, "Error trying to save the DB, can't exit.");
             false
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::due_save_point;
+
+    const DEFAULT: &[(u64, u64)] = &[(3600, 1), (300, 100), (60, 10000)];
+
+    /// The clock is a number here: each case is (changes, seconds since the last save).
+    #[test]
+    fn save_points_by_changes_and_elapsed_seconds() {
+        let due = |dirty: u64, elapsed: u64| due_save_point(DEFAULT, dirty, 10_000 + elapsed, 10_000, 0, true);
+        assert_eq!(due(0, 100_000), None);
+        assert_eq!(due(1, 3600), None, "strictly more than the seconds");
+        assert_eq!(due(1, 3601), Some((3600, 1)));
+        assert_eq!(due(99, 301), None);
+        assert_eq!(due(100, 301), Some((300, 100)));
+        assert_eq!(due(10_000, 60), None);
+        // The first rule that holds is reported, in configuration order.
+        assert_eq!(due(10_000, 61), Some((60, 10000)));
+        assert_eq!(due(10_000, 301), Some((300, 100)));
+        assert_eq!(due_save_point(&[], 1_000_000, 1_000_000, 0, 0, true), None);
+    }
+
+    #[test]
+    fn a_failed_save_retries_after_five_seconds() {
+        let points = &[(60, 1)];
+        // Last attempt at t=2000 failed; last success long before.
+        assert_eq!(due_save_point(points, 5, 2003, 1000, 2000, false), None);
+        assert_eq!(due_save_point(points, 5, 2005, 1000, 2000, false), None);
+        assert_eq!(due_save_point(points, 5, 2006, 1000, 2000, false), Some((60, 1)));
+        assert_eq!(due_save_point(points, 5, 2003, 1000, 2000, true), Some((60, 1)));
     }
 }

@@ -35,12 +35,15 @@ pub struct Header {
     pub used_mem: u64,
     /// `aof-base`: true for an AOF base file.
     pub aof_base: bool,
+    /// Write the CRC-64 trailer (`rdbchecksum yes`); zeros otherwise, as Redis does.
+    pub checksum: bool,
 }
 
 /// One snapshot being written to a temporary file.
 pub struct Snapshot {
     /// The instant (unix ms): keys expired by then are left out.
     now: u64,
+    checksum: bool,
     compress: bool,
     out: Mutex<Out>,
     /// Keys written so far (INFO `current_save_keys_processed`).
@@ -74,13 +77,7 @@ impl Out {
 impl Snapshot {
     /// Creates `temp`, writes the header and starts the snapshot in `store`. The caller
     /// holds the server gate exclusively.
-    pub fn begin(
-        store: &Store,
-        temp: PathBuf,
-        header: &Header,
-        now: u64,
-        compress: bool,
-    ) -> io::Result<Arc<Snapshot>> {
+    pub fn begin(store: &Store, temp: PathBuf, header: &Header, now: u64, compress: bool) -> io::Result<Arc<Snapshot>> {
         let file = File::create(&temp)?;
         let mut head = Vec::with_capacity(128);
         encode::write_header(&mut head, RDB_VERSION);
@@ -99,6 +96,7 @@ impl Snapshot {
         out.put(&head);
         let snap = Arc::new(Snapshot {
             now,
+            checksum: header.checksum,
             compress,
             out: Mutex::new(out),
             keys_done: AtomicU64::new(0),
@@ -126,7 +124,7 @@ impl Snapshot {
     fn close(&self, target: &Path) -> io::Result<()> {
         let mut out = self.out.lock();
         out.put(&[super::rdb::opcodes::EOF]);
-        let crc = out.crc.clone().finish();
+        let crc = if self.checksum { out.crc.finish() } else { 0 };
         if out.error.is_none() {
             if let Err(e) = out.file.write_all(&crc.to_le_bytes()) {
                 out.error = Some(e);

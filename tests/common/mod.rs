@@ -35,6 +35,9 @@ pub struct TestServer {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     /// The thread that owns the server's runtime; joined on drop.
     thread: Option<JoinHandle<()>>,
+    /// The server's `dir` (snapshots land here), removed on drop unless the test
+    /// gave its own directory.
+    dir: Option<tempfile::TempDir>,
 }
 
 impl TestServer {
@@ -48,14 +51,26 @@ impl TestServer {
     /// Like `start`, letting the caller adjust the configuration last.
     // Field assignments rather than a struct literal keep this compiling if
     // Config gains private or non-exhaustive fields.
-    #[allow(clippy::field_reassign_with_default)]
     pub fn start_with(configure: impl FnOnce(&mut ferrokv::Config)) -> TestServer {
+        match TestServer::try_start_with(configure) {
+            Ok(server) => server,
+            Err(e) => panic!("ferrokv test server failed to start: {e}"),
+        }
+    }
+
+    /// Like `start_with`, returning start-up errors (a bad dump.rdb) instead of
+    /// panicking. `dir` is a fresh temporary directory unless `configure` sets one.
+    #[allow(clippy::field_reassign_with_default)]
+    pub fn try_start_with(configure: impl FnOnce(&mut ferrokv::Config)) -> io::Result<TestServer> {
         let mut config = ferrokv::Config::default();
         config.port = 0;
         config.bind = vec!["127.0.0.1".to_string()];
         config.save = Vec::new();
         config.appendonly = false;
+        let temp = tempfile::tempdir()?;
+        config.dir = temp.path().display().to_string();
         configure(&mut config);
+        let dir = (config.dir == temp.path().display().to_string()).then_some(temp);
 
         let (ready_tx, ready_rx) = mpsc::channel::<io::Result<SocketAddr>>();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
@@ -93,10 +108,18 @@ impl TestServer {
 
         let addr = match ready_rx.recv_timeout(SERVER_START_TIMEOUT) {
             Ok(Ok(addr)) => addr,
-            Ok(Err(e)) => panic!("ferrokv test server failed to start: {e}"),
+            Ok(Err(e)) => {
+                let _ = thread.join();
+                return Err(e);
+            }
             Err(e) => panic!("ferrokv test server did not report its address: {e}"),
         };
-        TestServer { addr, stop: Some(stop_tx), thread: Some(thread) }
+        Ok(TestServer { addr, stop: Some(stop_tx), thread: Some(thread), dir })
+    }
+
+    /// The server's data directory, when the harness made it.
+    pub fn dir(&self) -> Option<&std::path::Path> {
+        self.dir.as_ref().map(|d| d.path())
     }
 
     /// The address the server listens on.
