@@ -204,6 +204,9 @@ impl Client {
     }
 }
 
+/// What a key written through Redis must decode to: value, expiry, RDB type code.
+type Expected = (Canon, Option<i64>, u8);
+
 fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as i64
 }
@@ -246,7 +249,7 @@ fn text(n: usize, seed: u64) -> Vec<u8> {
     while out.len() < n {
         s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         out.extend_from_slice(words[(s >> 61) as usize].as_bytes());
-        if (s >> 40) % 7 == 0 {
+        if (s >> 40).is_multiple_of(7) {
             out.extend_from_slice(format!("{} ", s % 100_000).as_bytes());
         }
     }
@@ -456,7 +459,7 @@ fn redis_save_and_dump_decode_and_our_dumps_restore() {
     let mut c = server.client();
     let now = now_ms();
     // Commands building each type and encoding Redis 7.0 writes, with the expected values.
-    let mut want: BTreeMap<(u64, Vec<u8>), (Canon, Option<i64>, u8)> = BTreeMap::new();
+    let mut want: BTreeMap<(u64, Vec<u8>), Expected> = BTreeMap::new();
     let mut put = |c: &mut Client, db: u64, key: &str, cmds: Vec<Vec<Vec<u8>>>, value: Canon, ttl, code| {
         c.ok(&[b("SELECT"), db.to_string().into_bytes()]);
         for cmd in cmds {
