@@ -505,6 +505,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The next item, or None once the EOF opcode and the checksum trailer have been read.
+    /// After an error the position is unspecified: stop reading.
     pub fn next_item(&mut self) -> Result<Option<Item>, Error> {
         if self.done {
             return Ok(None);
