@@ -18,6 +18,27 @@ use crate::numbers::parse_f64;
 /// A hash's (field, value).
 type Pair = (Vec<u8>, Vec<u8>);
 
+/// A blob read from a string, and where it is in the file.
+struct Blob<'a> {
+    /// The blob's bytes (owned when it was LZF-compressed).
+    bytes: Cow<'a, [u8]>,
+    /// File offset of the first byte, or of the string's header when compressed.
+    base: usize,
+}
+
+impl Blob<'_> {
+    /// Makes a blob decoder's error point into the file: errors inside a decompressed blob
+    /// get the string's offset, and the position inside the blob goes to the message.
+    fn fix(&self, mut e: Error) -> Error {
+        if matches!(self.bytes, Cow::Owned(_)) {
+            let inner = e.offset.saturating_sub(self.base);
+            e.message.push_str(&format!(" (byte {inner} of an LZF-compressed blob)"));
+            e.offset = self.base;
+        }
+        e
+    }
+}
+
 /// A bounds-checked position in the input.
 #[derive(Debug, Clone)]
 struct Cursor<'a> {
@@ -134,16 +155,15 @@ impl<'a> Cursor<'a> {
         Ok(self.string_cow(what)?.into_owned())
     }
 
-    /// A blob (listpack, ziplist, …) and the file offset of its first byte (of the string's
-    /// header when it was compressed, since the blob then has no place in the file).
-    fn blob(&mut self, what: &str) -> Result<(Cow<'a, [u8]>, usize), Error> {
+    /// A blob (listpack, ziplist, …) with its place in the file.
+    fn blob(&mut self, what: &str) -> Result<Blob<'a>, Error> {
         let at = self.pos;
-        let s = self.string_cow(what)?;
-        let base = match &s {
+        let bytes = self.string_cow(what)?;
+        let base = match &bytes {
             Cow::Borrowed(b) => self.pos - b.len(),
             Cow::Owned(_) => at,
         };
-        Ok((s, base))
+        Ok(Blob { bytes, base })
     }
 
     /// A score of the old ZSET type: a length byte (253 NaN, 254 +inf, 255 -inf) and text.
@@ -214,39 +234,51 @@ impl<'a> Cursor<'a> {
                 Value::Hash(items)
             }
             t::HASH_ZIPMAP => {
-                let (blob, base) = self.blob("a zipmap")?;
-                let pairs = zipmap::decode(&blob, base)?;
+                let blob = self.blob("a zipmap")?;
+                let pairs = zipmap::decode(&blob.bytes, blob.base).map_err(|e| blob.fix(e))?;
                 check_unique(pairs.iter().map(|(f, _)| *f), pairs.len(), start, "hash fields")?;
                 Value::Hash(pairs.into_iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect())
             }
             t::LIST_ZIPLIST => {
-                let (blob, base) = self.blob("a ziplist")?;
-                Value::List(ziplist::decode(&blob, base)?.into_iter().map(Entry::to_vec).collect())
+                let blob = self.blob("a ziplist")?;
+                let entries = ziplist::decode(&blob.bytes, blob.base).map_err(|e| blob.fix(e))?;
+                Value::List(entries.into_iter().map(Entry::to_vec).collect())
             }
             t::SET_INTSET => {
-                let (blob, base) = self.blob("an intset")?;
-                Value::Set(intset::decode(&blob, base)?.into_iter().map(int_text).collect())
+                let blob = self.blob("an intset")?;
+                Value::Set(
+                    intset::decode(&blob.bytes, blob.base)
+                        .map_err(|e| blob.fix(e))?
+                        .into_iter()
+                        .map(int_text)
+                        .collect(),
+                )
             }
             t::SET_LISTPACK => {
-                let (blob, base) = self.blob("a listpack")?;
-                let items: Vec<Vec<u8>> = listpack::decode(&blob, base)?.into_iter().map(Entry::to_vec).collect();
+                let blob = self.blob("a listpack")?;
+                let entries = listpack::decode(&blob.bytes, blob.base).map_err(|e| blob.fix(e))?;
+                let items: Vec<Vec<u8>> = entries.into_iter().map(Entry::to_vec).collect();
                 check_unique(items.iter().map(Vec::as_slice), items.len(), start, "set members")?;
                 Value::Set(items)
             }
             t::ZSET_ZIPLIST | t::ZSET_LISTPACK => {
-                let (blob, base) = self.blob("a sorted set blob")?;
+                let blob = self.blob("a sorted set blob")?;
+                let (bytes, base) = (&blob.bytes, blob.base);
                 let entries = match rdb_type {
-                    t::ZSET_ZIPLIST => ziplist::decode(&blob, base)?,
-                    _ => listpack::decode(&blob, base)?,
-                };
+                    t::ZSET_ZIPLIST => ziplist::decode(bytes, base),
+                    _ => listpack::decode(bytes, base),
+                }
+                .map_err(|e| blob.fix(e))?;
                 Value::ZSet(zset_pairs(&entries, base, start)?)
             }
             t::HASH_ZIPLIST | t::HASH_LISTPACK => {
-                let (blob, base) = self.blob("a hash blob")?;
+                let blob = self.blob("a hash blob")?;
+                let (bytes, base) = (&blob.bytes, blob.base);
                 let entries = match rdb_type {
-                    t::HASH_ZIPLIST => ziplist::decode(&blob, base)?,
-                    _ => listpack::decode(&blob, base)?,
-                };
+                    t::HASH_ZIPLIST => ziplist::decode(bytes, base),
+                    _ => listpack::decode(bytes, base),
+                }
+                .map_err(|e| blob.fix(e))?;
                 Value::Hash(hash_pairs(&entries, base, start)?)
             }
             t::LIST_QUICKLIST | t::LIST_QUICKLIST_2 => Value::List(self.quicklist(rdb_type)?),
@@ -275,8 +307,9 @@ impl<'a> Cursor<'a> {
             t::HASH_LISTPACK_EX => {
                 // min_expire may be stale (HPERSIST does not update it) and Redis ignores it.
                 let _min_expire = self.array::<8>("a hash minimum expiry")?;
-                let (blob, base) = self.blob("a listpack")?;
-                let entries = listpack::decode(&blob, base)?;
+                let blob = self.blob("a listpack")?;
+                let base = blob.base;
+                let entries = listpack::decode(&blob.bytes, base).map_err(|e| blob.fix(e))?;
                 if !entries.len().is_multiple_of(3) {
                     return Err(Error::format(base, "Hash listpack with field TTLs does not hold triplets"));
                 }
@@ -325,11 +358,12 @@ impl<'a> Cursor<'a> {
                 items.push(self.string("a quicklist PLAIN node")?);
                 continue;
             }
-            let (blob, base) = self.blob("a quicklist node")?;
+            let blob = self.blob("a quicklist node")?;
             let entries = match rdb_type {
-                t::LIST_QUICKLIST => ziplist::decode(&blob, base)?,
-                _ => listpack::decode(&blob, base)?,
-            };
+                t::LIST_QUICKLIST => ziplist::decode(&blob.bytes, blob.base),
+                _ => listpack::decode(&blob.bytes, blob.base),
+            }
+            .map_err(|e| blob.fix(e))?;
             // Empty nodes are legal (Redis drops them); they add nothing.
             items.reserve(entries.len());
             items.extend(entries.into_iter().map(Entry::to_vec));
@@ -471,6 +505,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The next item, or None once the EOF opcode and the checksum trailer have been read.
+    /// After an error the position is unspecified: stop reading.
     pub fn next_item(&mut self) -> Result<Option<Item>, Error> {
         if self.done {
             return Ok(None);

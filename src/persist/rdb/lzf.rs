@@ -29,11 +29,13 @@ pub fn compress(input: &[u8], max_out: usize) -> Option<Vec<u8>> {
         return None;
     }
     let mut out: Vec<u8> = Vec::with_capacity(max_out.min(n + n / 32 + 1));
-    let mut table = vec![usize::MAX; 1 << HASH_BITS];
+    // A table sized to the input: small strings (most RDB values) must not pay for 16K slots.
+    let bits = (usize::BITS - n.leading_zeros()).clamp(6, HASH_BITS);
+    let mut table = vec![usize::MAX; 1 << bits];
     let mut lit_start = 0;
     let mut ip = 0;
     while ip + 2 < n {
-        let h = hash3(input[ip], input[ip + 1], input[ip + 2]);
+        let h = hash3(input[ip], input[ip + 1], input[ip + 2], bits);
         let candidate = table[h];
         table[h] = ip;
         if candidate != usize::MAX
@@ -62,7 +64,7 @@ pub fn compress(input: &[u8], max_out: usize) -> Option<Vec<u8>> {
             let end = ip + len;
             let mut p = ip + 1;
             while p < end && p + 2 < n {
-                table[hash3(input[p], input[p + 1], input[p + 2])] = p;
+                table[hash3(input[p], input[p + 1], input[p + 2], bits)] = p;
                 p += 1;
             }
             ip = end;
@@ -88,9 +90,9 @@ fn flush_literals(out: &mut Vec<u8>, lits: &[u8]) {
 
 /// Hash of three bytes into the match table.
 #[inline]
-fn hash3(a: u8, b: u8, c: u8) -> usize {
+fn hash3(a: u8, b: u8, c: u8, bits: u32) -> usize {
     let v = (u32::from(a) << 16) | (u32::from(b) << 8) | u32::from(c);
-    (v.wrapping_mul(2654435761) >> (32 - HASH_BITS)) as usize
+    (v.wrapping_mul(2654435761) >> (32 - bits)) as usize
 }
 
 /// Decompresses `input`, which must expand to exactly `expected_len` bytes; None if it is
