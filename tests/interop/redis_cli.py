@@ -37,10 +37,7 @@ AUTH = ["--no-auth-warning", "-a", PASSWORD]
 # Known differences, each a ferrokv gap: case name → why. A listed case that still
 # differs prints `known NAME: ...` (run.sh counts these apart from passes and failures);
 # one that now matches prints FAIL, so that the entry is removed once the gap is fixed.
-KNOWN_GAPS = {
-    # FIXME(compat): BGSAVE (the gateway docs' backup step) arrives with the RDB issue.
-    "bgsave": "BGSAVE is not implemented",
-}
+KNOWN_GAPS = {}
 
 
 def case(name, args, stdin=None, sort_lines=False, host_port=True):

@@ -17,8 +17,8 @@
 # The venvs live in ${XDG_CACHE_HOME:-$HOME/.cache}/ferrokv-interop/ and are reused
 # when they hold a working install (a `.complete` marker is written last);
 # INTEROP_REFRESH_VENVS=1 rebuilds them (to pick up a newer redis-py 8.x).
-# A missing tool (redis-cli, redis-benchmark, redis-server, python3, pip) is a
-# failure, never a skip. Every step runs under `timeout`.
+# A missing tool (redis-cli, redis-benchmark, redis-server, redis-check-rdb, python3,
+# pip) is a failure, never a skip. Every step runs under `timeout`.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -85,7 +85,7 @@ venv_python() { # DIR REQUIREMENT
 
 # --- prerequisites -----------------------------------------------------------------------
 tools_ok=1
-for tool in redis-cli redis-benchmark redis-server python3 timeout; do
+for tool in redis-cli redis-benchmark redis-server redis-check-rdb python3 timeout; do
     if ! command -v "$tool" >/dev/null 2>&1; then
         fail "prerequisite/$tool" "not found on PATH"
         tools_ok=0
@@ -118,6 +118,7 @@ for spec in "redis-py-5.3.0|redis==5.3.0" "redis-py-8|redis>=8,<9"; do
     fi
 done
 run_piece "redis-cli" 60 python3 "$here/redis_cli.py" "$bin"
+run_piece "rdb-files" 60 python3 "$here/rdb_files.py" "$bin"
 run_piece "redis-benchmark" 120 bash "$here/benchmark.sh" "$bin"
 
 echo "# took $((SECONDS - started)) s"
