@@ -30,9 +30,10 @@ each in a fresh temp dir):
      drives both servers, so its overhead is the same on both sides.
   3. After a warm-up and --baseline-s of load, BGSAVE on a control connection, then every
      10 ms: `INFO persistence` and a memory sample of the server and every process whose
-     parent is the server (Redis's fork child): RSS at every poll, Pss every 5th (see 5). The snapshot window runs from sending
-     BGSAVE to the first poll that reads rdb_bgsave_in_progress:0; then
-     rdb_last_bgsave_status must be ok and D/dump.rdb must exist and start with "REDIS".
+     parent is the server (Redis's fork child): RSS at every poll, Pss every 5th (see 5).
+     The snapshot window runs from sending BGSAVE to the first poll that reads
+     rdb_bgsave_in_progress:0; then rdb_last_bgsave_status must be ok and D/dump.rdb
+     must exist and start with "REDIS".
   4. Latency: p50/p99/p99.9/max of the writes that overlap the snapshot window, and of
      the writes in a window of the same length just before BGSAVE (baseline), plus the
      replies per second that arrived in each window (a paced load that is not sustained
