@@ -152,13 +152,14 @@ pub fn save(shared: &Shared) -> io::Result<()> {
     let (target, temp) = paths(shared);
     let config = shared.config();
     let dirty = shared.stats.dirty.load(Relaxed);
-    let snap = match Snapshot::begin(&shared.store, temp.clone(), &header(false, &config), unix_ms(), config.rdbcompression) {
-        Ok(s) => s,
-        Err(e) => {
-            log_open_error(shared, &temp, &e);
-            return Err(e);
-        }
-    };
+    let snap =
+        match Snapshot::begin(&shared.store, temp.clone(), &header(false, &config), unix_ms(), config.rdbcompression) {
+            Ok(s) => s,
+            Err(e) => {
+                log_open_error(shared, &temp, &e);
+                return Err(e);
+            }
+        };
     match snap.finish(&shared.store, &target) {
         Ok(()) => {
             shared.log(Level::Notice, "DB saved on disk");
@@ -189,16 +190,17 @@ pub fn bgsave(shared: &Arc<Shared>) -> bool {
     let dirty = shared.stats.dirty.load(Relaxed);
     let started = Instant::now();
     shared.log(Level::Notice, &format!("Background saving started by pid {}", std::process::id()));
-    let snap = match Snapshot::begin(&shared.store, temp.clone(), &header(false, &config), unix_ms(), config.rdbcompression) {
-        Ok(s) => s,
-        Err(e) => {
-            log_open_error(shared, &temp, &e);
-            shared.log(Level::Warning, "Background saving error");
-            state.last_bgsave_ok.store(false, Relaxed);
-            state.last_bgsave_secs.store(0, Relaxed);
-            return true;
-        }
-    };
+    let snap =
+        match Snapshot::begin(&shared.store, temp.clone(), &header(false, &config), unix_ms(), config.rdbcompression) {
+            Ok(s) => s,
+            Err(e) => {
+                log_open_error(shared, &temp, &e);
+                shared.log(Level::Warning, "Background saving error");
+                state.last_bgsave_ok.store(false, Relaxed);
+                state.last_bgsave_secs.store(0, Relaxed);
+                return true;
+            }
+        };
     *running = Some(Running { started, keys: snap.clone() });
     drop(running);
     let worker = shared.clone();

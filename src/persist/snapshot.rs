@@ -1,13 +1,15 @@
 //! A point-in-time RDB file without fork (invariant 10).
 //!
 //! [`Snapshot::begin`] runs with the server gate held exclusively, so no command is
-//! half done: it writes the file's header and marks every non-empty shard pending
-//! ([`Store::begin_snapshot`]). From then on each shard reaches the file exactly once,
-//! as it was at that instant: either the snapshot's own walk ([`Store::run_snapshot`])
-//! captures it, or a command about to change it captures it first (shard-level
-//! copy-on-write). A capture serializes one shard into a buffer and appends it to the
-//! file under the file lock, so the extra memory is one shard's bytes per capturing
-//! thread, and a writer waits at most for one shard's copy.
+//! half done: it writes the file's header and flips the store's snapshot parity
+//! ([`Store::begin_snapshot`]), which marks every entry unsaved in O(shards). From then
+//! on each entry reaches the file exactly once, as it was at that instant: either the
+//! snapshot's own walk ([`Store::run_snapshot`], a few buckets per lock hold) saves it,
+//! or a command about to change or remove it saves it first (entry-level
+//! copy-on-write); entries created after the instant carry the new parity and are
+//! skipped. A writer therefore waits for the serialization of the entries it touches,
+//! never for a shard or the dataset, and the extra memory is the buffers in flight
+//! (16 KiB per shard at most, 64 KiB for the walk), not a second copy.
 //!
 //! Chunks arrive in any order; each starts with SELECTDB when its database differs
 //! from the previous chunk's (the first chunk of a database also carries RESIZEDB with
@@ -23,7 +25,7 @@ use parking_lot::Mutex;
 
 use super::objects::write_entry;
 use super::rdb::{crc64::Crc64, encode, RDB_VERSION};
-use crate::store::{Shard, ShardSink, Store};
+use crate::store::{Entry, ShardSink, Store};
 
 /// What the file's AUX fields say.
 pub struct Header {
@@ -145,19 +147,15 @@ impl Snapshot {
 }
 
 impl ShardSink for Snapshot {
-    fn capture(&self, db: usize, shard: &Shard, writer: bool) {
-        let mut buf = Vec::with_capacity(shard.dict.len() * 32);
-        let mut n = 0u64;
-        for e in shard.dict.iter() {
-            if e.is_expired(self.now) {
-                continue;
-            }
-            write_entry(&mut buf, e, self.compress && !writer);
-            n += 1;
-        }
-        if n == 0 {
+    fn serialize(&self, out: &mut Vec<u8>, e: &Entry, walker: bool) {
+        if e.is_expired(self.now) {
             return;
         }
+        write_entry(out, e, self.compress && walker);
+        self.keys_done.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn write(&self, db: usize, bytes: &[u8]) {
         let mut out = self.out.lock();
         if out.db != Some(db) {
             let mut head = Vec::with_capacity(24);
@@ -171,7 +169,6 @@ impl ShardSink for Snapshot {
             out.put(&head);
             out.db = Some(db);
         }
-        out.put(&buf);
-        self.keys_done.fetch_add(n, Ordering::Relaxed);
+        out.put(bytes);
     }
 }

@@ -162,6 +162,34 @@ impl Dict {
         v.reverse_bits()
     }
 
+    /// As [`Dict::scan_bucket`], with each entry mutable (the snapshot marks what it saved).
+    pub fn scan_bucket_mut(&mut self, cursor: u64, mut f: impl FnMut(&mut Entry)) -> u64 {
+        if self.buckets.is_empty() {
+            return 0;
+        }
+        let mask = (self.buckets.len() - 1) as u64;
+        let mut cur = self.buckets[(cursor & mask) as usize].as_deref_mut();
+        while let Some(node) = cur {
+            f(&mut node.entry);
+            cur = node.next.as_deref_mut();
+        }
+        let mut v = cursor | !mask;
+        v = v.reverse_bits();
+        v = v.wrapping_add(1);
+        v.reverse_bits()
+    }
+
+    /// Every entry, mutable, in bucket order.
+    pub fn for_each_mut(&mut self, mut f: impl FnMut(&mut Entry)) {
+        for head in self.buckets.iter_mut() {
+            let mut cur = head.as_deref_mut();
+            while let Some(node) = cur {
+                f(&mut node.entry);
+                cur = node.next.as_deref_mut();
+            }
+        }
+    }
+
     /// Collects the keys of the bucket at `cursor` that are expired at `now`; returns the
     /// next cursor. The active expiry sweep removes them afterwards.
     pub fn bucket_keys(&self, cursor: u64, now: u64, expired: &mut Vec<Vec<u8>>) -> u64 {

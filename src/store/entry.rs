@@ -21,6 +21,9 @@ const RAW: u8 = 2;
 /// The string was stored without trying the integer encoding (INCRBYFLOAT's result):
 /// OBJECT ENCODING says `embstr` even for "3".
 const NO_INT: u8 = 4;
+/// Snapshot parity: the entry was saved by (or created during) the snapshot whose
+/// parity this is (see `Store::begin_snapshot`). Every rewrite of `data` keeps it.
+const SNAP: u8 = 8;
 
 /// Strings up to this length are stored inside `data`; longer ones in `obj`.
 const INLINE_MAX: usize = 64;
@@ -246,7 +249,7 @@ impl Entry {
         if self.obj.is_none() && value.len() <= INLINE_MAX && expire.is_some() == (self.flags() & HAS_EXPIRE != 0) {
             let (_, end) = self.key_range();
             if self.data.len() - end == value.len() {
-                self.data[0] &= HAS_EXPIRE;
+                self.data[0] &= HAS_EXPIRE | SNAP;
                 self.set_lru(lru);
                 if let Some(at) = expire {
                     self.data[4..12].copy_from_slice(&at.to_le_bytes());
@@ -255,12 +258,27 @@ impl Entry {
                 return;
             }
         }
+        let snap = self.flags() & SNAP;
         if value.len() <= INLINE_MAX {
-            self.data = Self::build(self.key(), value, 0, lru, expire);
+            self.data = Self::build(self.key(), value, snap, lru, expire);
             self.obj = None;
         } else {
-            self.data = Self::build(self.key(), &[], 0, lru, expire);
+            self.data = Self::build(self.key(), &[], snap, lru, expire);
             self.obj = Some(Box::new(Object::Str(value.to_vec())));
+        }
+    }
+
+    /// The snapshot parity bit (see [`SNAP`]).
+    pub fn snap_bit(&self) -> bool {
+        self.flags() & SNAP != 0
+    }
+
+    /// Sets the snapshot parity bit.
+    pub fn set_snap_bit(&mut self, on: bool) {
+        if on {
+            self.data[0] |= SNAP;
+        } else {
+            self.data[0] &= !SNAP;
         }
     }
 

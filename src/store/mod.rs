@@ -40,10 +40,19 @@ pub struct Shard {
     expire_sum: u128,
     /// Where the active-expiry sweep resumes (a `Dict::scan_bucket` cursor).
     sweep: u64,
-    /// The running snapshot has not captured this shard yet: whoever locks it next
-    /// hands its contents to the snapshot before changing anything (invariant 10).
+    /// A snapshot is running and has not walked all of this shard yet: every entry
+    /// whose SNAP bit differs from `parity` still belongs to it, and is handed to it
+    /// before anything changes or removes it (entry-level copy-on-write, invariant 10).
     snapshot_pending: bool,
+    /// The parity of the latest snapshot. Outside a snapshot every entry's SNAP bit
+    /// equals it; starting a snapshot flips it, which marks every entry unsaved at once.
+    parity: bool,
+    /// Entries saved by writers, waiting to be appended to the snapshot's file.
+    snap_buf: Vec<u8>,
 }
+
+/// Bytes of saved entries a shard collects before appending them to the snapshot.
+const SNAP_FLUSH: usize = 16 * 1024;
 
 impl Shard {
     /// Counts an entry's expiry in (`Some`) after it was stored.
@@ -68,14 +77,71 @@ impl Shard {
     }
 }
 
-/// Receives the contents of each shard once per snapshot, at the snapshot's instant
-/// (shard-level copy-on-write, invariant 10). `capture` runs with the shard locked:
-/// it must copy what it needs and return, and must never lock a shard itself.
+/// Receives every entry once per snapshot, as it was at the snapshot's instant. Its
+/// methods may run with a shard locked: they must never lock a shard themselves.
 pub trait ShardSink: Send + Sync {
-    /// `db`'s shard as it was when the snapshot began. `writer` is true when a command
-    /// about to change the shard triggered the capture (so it should be quick), false
-    /// when the snapshot's own thread reached it.
-    fn capture(&self, db: usize, shard: &Shard, writer: bool);
+    /// Appends one entry, serialized, to `out`. `walker` is true on the snapshot's own
+    /// thread (which may spend time compressing), false when a command is about to
+    /// change the entry and waits for this.
+    fn serialize(&self, out: &mut Vec<u8>, e: &Entry, walker: bool);
+    /// Takes serialized entries of database `db`.
+    fn write(&self, db: usize, bytes: &[u8]);
+}
+
+impl Shard {
+    /// Hands `e` to the snapshot if it still belongs to it (called before `e` changes).
+    fn preserve(&mut self, store: &Store, db: usize, e: &mut Entry) {
+        preserve(store, db, self.snapshot_pending, self.parity, &mut self.snap_buf, e);
+    }
+
+    /// Hands an entry just removed from this shard to the snapshot if it belongs to it.
+    fn preserve_removed(&mut self, store: &Store, db: usize, mut e: Entry) {
+        self.preserve(store, db, &mut e);
+    }
+
+    /// Marks an entry about to be stored as not part of the running snapshot.
+    fn adopt(&self, e: &mut Entry) {
+        e.set_snap_bit(self.parity);
+    }
+
+    /// Hands every entry that still belongs to the snapshot over, then the buffer
+    /// (FLUSHDB, SWAPDB during a snapshot).
+    fn preserve_all(&mut self, store: &Store, db: usize) {
+        if !self.snapshot_pending {
+            return;
+        }
+        let parity = self.parity;
+        let buf = &mut self.snap_buf;
+        self.dict.for_each_mut(|e| preserve(store, db, true, parity, buf, e));
+        flush_snap_buf(store, db, buf);
+        self.snapshot_pending = false;
+    }
+}
+
+/// [`Shard::preserve`] on split borrows, for callers that hold an entry of the dict.
+fn preserve(store: &Store, db: usize, pending: bool, parity: bool, buf: &mut Vec<u8>, e: &mut Entry) {
+    if !pending || e.snap_bit() == parity {
+        return;
+    }
+    e.set_snap_bit(parity);
+    let sink = store.snapshot.read().clone();
+    if let Some(sink) = sink {
+        sink.serialize(buf, e, false);
+        if buf.len() >= SNAP_FLUSH {
+            flush_snap_buf(store, db, buf);
+        }
+    }
+}
+
+fn flush_snap_buf(store: &Store, db: usize, buf: &mut Vec<u8>) {
+    if buf.is_empty() {
+        return;
+    }
+    let sink = store.snapshot.read().clone();
+    if let Some(sink) = sink {
+        sink.write(db, buf);
+    }
+    buf.clear();
 }
 
 /// What a snapshot sees at its instant: per database, (keys, keys with an expiry).
@@ -189,27 +255,9 @@ impl Store {
         }
     }
 
-    /// Locks one shard for a change. If a snapshot has not captured it yet, the
-    /// snapshot gets it first, so the snapshot never sees what happens after its instant.
-    fn lock_shard(&self, db: usize, shard: usize) -> MutexGuard<'_, Shard> {
-        let mut guard = self.dbs[db].shards[shard].lock();
-        if guard.snapshot_pending {
-            self.capture(db, &mut guard, true);
-        }
-        guard
-    }
-
-    fn capture(&self, db: usize, shard: &mut Shard, writer: bool) {
-        shard.snapshot_pending = false;
-        let sink = self.snapshot.read().clone();
-        if let Some(sink) = sink {
-            sink.capture(db, shard, writer);
-        }
-    }
-
     /// Starts a snapshot at this instant. The caller must hold the server's gate
-    /// exclusively, so no command is half done. Marks every non-empty shard pending and
-    /// returns each database's (keys, expires) at this instant.
+    /// exclusively, so no command is half done. Flips every shard's parity (which marks
+    /// every entry unsaved) and returns each database's (keys, expires) at this instant.
     pub fn begin_snapshot(&self, sink: std::sync::Arc<dyn ShardSink>) -> SnapshotCounts {
         *self.snapshot.write() = Some(sink);
         self.dbs
@@ -217,21 +265,57 @@ impl Store {
             .map(|d| {
                 d.shards.iter().fold((0, 0), |(keys, expires), s| {
                     let mut s = s.lock();
+                    s.parity = !s.parity;
                     s.snapshot_pending = !s.dict.is_empty();
+                    s.snap_buf.clear();
                     (keys + s.dict.len(), expires + s.expires)
                 })
             })
             .collect()
     }
 
-    /// The snapshot's own walk: captures every shard no writer has captured yet, one
-    /// shard lock at a time, then ends the snapshot.
+    /// The snapshot's own walk: every shard, a few buckets per lock hold, handing over
+    /// each entry that no writer handed over first; then ends the snapshot. Writing to
+    /// the sink happens with no lock held.
     pub fn run_snapshot(&self) {
+        let sink = self.snapshot.read().clone();
+        let Some(sink) = sink else { return };
+        let mut buf = Vec::with_capacity(64 * 1024);
         for (db, d) in self.dbs.iter().enumerate() {
             for s in d.shards.iter() {
-                let mut s = s.lock();
-                if s.snapshot_pending {
-                    self.capture(db, &mut s, false);
+                let mut cursor = 0u64;
+                loop {
+                    let done = {
+                        let mut g = s.lock();
+                        if !g.snapshot_pending {
+                            true
+                        } else {
+                            let parity = g.parity;
+                            for _ in 0..128 {
+                                cursor = g.dict.scan_bucket_mut(cursor, |e| {
+                                    if e.snap_bit() != parity {
+                                        e.set_snap_bit(parity);
+                                        sink.serialize(&mut buf, e, true);
+                                    }
+                                });
+                                if cursor == 0 || buf.len() >= 64 * 1024 {
+                                    break;
+                                }
+                            }
+                            buf.append(&mut g.snap_buf);
+                            if cursor == 0 {
+                                g.snapshot_pending = false;
+                            }
+                            cursor == 0
+                        }
+                    };
+                    if !buf.is_empty() {
+                        sink.write(db, &buf);
+                        buf.clear();
+                    }
+                    if done {
+                        break;
+                    }
                 }
             }
         }
@@ -249,11 +333,13 @@ impl Store {
         if db >= self.dbs.len() {
             return Some(entry);
         }
+        let mut entry = entry;
         let hash = self.hash(entry.key());
-        let mut s = self.lock_shard(db, self.shard_of(hash));
+        let mut s = self.dbs[db].shards[self.shard_of(hash)].lock();
         if s.dict.get(entry.key(), hash).is_some() {
             return Some(entry);
         }
+        s.adopt(&mut entry);
         s.track_expire(entry.expire());
         s.dict.insert_new(hash, entry, |k| self.hash(k));
         None
@@ -351,7 +437,7 @@ impl Store {
         wanted.dedup();
         let mut guards = SmallVec::with_capacity(wanted.len());
         for (db, shard) in wanted {
-            guards.push((db, shard, self.lock_shard(db, shard)));
+            guards.push((db, shard, self.dbs[db].shards[shard].lock()));
         }
         Txn { store: self, guards, now }
     }
@@ -361,7 +447,7 @@ impl Store {
         let mut guards = SmallVec::new();
         if db < self.dbs.len() {
             let shard = self.shard_of(self.hash(key));
-            guards.push((db, shard, self.lock_shard(db, shard)));
+            guards.push((db, shard, self.dbs[db].shards[shard].lock()));
         }
         Txn { store: self, guards, now }
     }
@@ -405,7 +491,8 @@ impl Store {
         };
         (0..d.shards.len())
             .map(|i| {
-                let mut s = self.lock_shard(db, i);
+                let mut s = d.shards[i].lock();
+                s.preserve_all(self, db);
                 s.expires = 0;
                 s.expire_sum = 0;
                 s.sweep = 0;
@@ -422,8 +509,16 @@ impl Store {
         }
         let (lo, hi) = if a < b { (a, b) } else { (b, a) };
         let n = self.dbs[lo].shards.len();
-        let mut lo_guards: Vec<_> = (0..n).map(|i| self.lock_shard(lo, i)).collect();
-        let mut hi_guards: Vec<_> = (0..n).map(|i| self.lock_shard(hi, i)).collect();
+        let mut lo_guards: Vec<_> = self.dbs[lo].shards.iter().map(|s| s.lock()).collect();
+        let mut hi_guards: Vec<_> = self.dbs[hi].shards.iter().map(|s| s.lock()).collect();
+        debug_assert_eq!(lo_guards.len(), n);
+        // A running snapshot gets both databases as they were, under their old numbers.
+        for g in lo_guards.iter_mut() {
+            g.preserve_all(self, lo);
+        }
+        for g in hi_guards.iter_mut() {
+            g.preserve_all(self, hi);
+        }
         for (x, y) in lo_guards.iter_mut().zip(hi_guards.iter_mut()) {
             std::mem::swap(&mut **x, &mut **y);
         }
@@ -469,7 +564,7 @@ impl Store {
         let mut budget = count.max(1).saturating_mul(10);
         let mut expired: Vec<Vec<u8>> = Vec::new();
         loop {
-            let mut guard = self.lock_shard(db, shard);
+            let mut guard = self.dbs[db].shards[shard].lock();
             loop {
                 bucket = guard.dict.scan_bucket(bucket, |e| {
                     if e.is_expired(now) {
@@ -506,6 +601,7 @@ impl Store {
         match shard.dict.remove(key, h, |k| self.hash(k)) {
             Some(e) => {
                 shard.forget_expire(e.expire());
+                shard.preserve_removed(self, db, e);
                 self.stats.expired_keys.fetch_add(1, Ordering::Relaxed);
                 self.watches.touch(db, key);
                 self.event(EVENT_EXPIRED, "expired", db, key);
@@ -536,7 +632,7 @@ impl Store {
                 }
                 pick -= n;
             }
-            let mut s = self.lock_shard(db, idx);
+            let mut s = d.shards[idx].lock();
             let found = s.dict.random(&mut rng).map(|e| (Bytes::copy_from_slice(e.key()), e.is_expired(now)));
             match found {
                 Some((key, false)) => return Some(key),
@@ -566,9 +662,6 @@ impl Store {
                 let mut s = s.lock();
                 if s.expires == 0 {
                     continue;
-                }
-                if s.snapshot_pending {
-                    self.capture(dbi, &mut s, true);
                 }
                 // Up to 256 buckets per shard per cycle bounds the time a lock is held.
                 let mut expired = Vec::new();
@@ -620,6 +713,7 @@ impl<'a> Txn<'a> {
         if expired {
             if let Some(e) = shard.dict.remove(key, hash, |k| store.hash(k)) {
                 shard.forget_expire(e.expire());
+                shard.preserve_removed(store, db, e);
             }
             store.stats.expired_keys.fetch_add(1, Ordering::Relaxed);
             store.watches.touch(db, key);
@@ -647,7 +741,11 @@ impl<'a> Txn<'a> {
         let hash = self.store.hash(key);
         self.expire_if_needed(db, key, hash);
         let (store, now) = (self.store, self.now);
-        let e = self.shard(db, hash)?.dict.get_mut(key, hash)?;
+        let shard = self.shard(db, hash)?;
+        let Shard { dict, snapshot_pending, parity, snap_buf, .. } = shard;
+        let e = dict.get_mut(key, hash)?;
+        // The caller may change the entry through this reference.
+        preserve(store, db, *snapshot_pending, *parity, snap_buf, e);
         e.set_lru(store.touch_clock(e.lru(), now));
         Some(e)
     }
@@ -657,7 +755,11 @@ impl<'a> Txn<'a> {
     pub fn peek_no_touch(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
         let hash = self.store.hash(key);
         self.expire_if_needed(db, key, hash);
-        self.shard(db, hash)?.dict.get_mut(key, hash)
+        let store = self.store;
+        let Shard { dict, snapshot_pending, parity, snap_buf, .. } = self.shard(db, hash)?;
+        let e = dict.get_mut(key, hash)?;
+        preserve(store, db, *snapshot_pending, *parity, snap_buf, e);
+        Some(e)
     }
 
     /// Is `key` present but past its expiry (not yet reclaimed)? Used by WATCH/EXEC.
@@ -680,14 +782,19 @@ impl<'a> Txn<'a> {
     /// Stores `entry` under its key, replacing any previous value (and its expiry).
     pub fn insert(&mut self, db: usize, entry: Entry) {
         let store = self.store;
+        let mut entry = entry;
         let hash = store.hash(entry.key());
         let Some(shard) = self.shard(db, hash) else {
             return;
         };
         match shard.dict.remove(entry.key(), hash, |k| store.hash(k)) {
-            Some(old) => shard.forget_expire(old.expire()),
+            Some(old) => {
+                shard.forget_expire(old.expire());
+                shard.preserve_removed(store, db, old);
+            }
             None => store.event(EVENT_NEW, "new", db, entry.key()),
         }
+        shard.adopt(&mut entry);
         shard.track_expire(entry.expire());
         shard.dict.insert_new(hash, entry, |k| store.hash(k));
     }
@@ -702,8 +809,10 @@ impl<'a> Txn<'a> {
         let Some(shard) = self.shard(db, hash) else { return };
         // One walk of the chain: replace a live entry in place; an expired one is
         // reclaimed (lazy expiry) and the key then starts from nothing.
-        let expired = match shard.dict.get_mut(key, hash) {
+        let Shard { dict, snapshot_pending, parity, snap_buf, .. } = &mut *shard;
+        let expired = match dict.get_mut(key, hash) {
             Some(e) if !e.is_expired(now) => {
+                preserve(store, db, *snapshot_pending, *parity, snap_buf, e);
                 let old = e.expire();
                 let new = expire.unwrap_or(old);
                 // An overwrite keeps the key's access history (Redis merges LFU data).
@@ -721,6 +830,7 @@ impl<'a> Txn<'a> {
         if expired {
             if let Some(old) = shard.dict.remove(key, hash, |k| store.hash(k)) {
                 shard.forget_expire(old.expire());
+                shard.preserve_removed(store, db, old);
                 store.stats.expired_keys.fetch_add(1, Ordering::Relaxed);
                 store.watches.touch(db, key);
                 store.event(EVENT_EXPIRED, "expired", db, key);
@@ -730,7 +840,9 @@ impl<'a> Txn<'a> {
             let new = expire.flatten();
             shard.track_expire(new);
             let clock = store.new_clock(now);
-            shard.dict.insert_new(hash, Entry::new_string(key, value, new, clock), |k| store.hash(k));
+            let mut entry = Entry::new_string(key, value, new, clock);
+            shard.adopt(&mut entry);
+            shard.dict.insert_new(hash, entry, |k| store.hash(k));
             store.event(EVENT_NEW, "new", db, key);
         }
     }
@@ -743,8 +855,9 @@ impl<'a> Txn<'a> {
             return None;
         }
         let shard = self.shard(db, hash)?;
-        let e = shard.dict.remove(key, hash, |k| store.hash(k))?;
+        let mut e = shard.dict.remove(key, hash, |k| store.hash(k))?;
         shard.forget_expire(e.expire());
+        shard.preserve(store, db, &mut e);
         Some(e)
     }
 
@@ -754,12 +867,15 @@ impl<'a> Txn<'a> {
         if self.expire_if_needed(db, key, hash) {
             return false;
         }
+        let store = self.store;
         let Some(shard) = self.shard(db, hash) else {
             return false;
         };
-        let Some(e) = shard.dict.get_mut(key, hash) else {
+        let Shard { dict, snapshot_pending, parity, snap_buf, .. } = &mut *shard;
+        let Some(e) = dict.get_mut(key, hash) else {
             return false;
         };
+        preserve(store, db, *snapshot_pending, *parity, snap_buf, e);
         let old = e.expire();
         e.set_expire(at);
         shard.forget_expire(old);
