@@ -377,10 +377,12 @@ fn save_point_fires_after_its_seconds() {
 
 /// Transfers between accounts on many shards, each in MULTI/EXEC, while BGSAVE runs
 /// again and again: every snapshot must hold the same total (a transaction is wholly
-/// in it or wholly out), and the filler keys make each snapshot take a while.
+/// in it or wholly out), and the filler keys make each snapshot take a while. LMOVE,
+/// SMOVE, RENAME and SWAPDB run alongside: their invariants must hold too.
 #[test]
 fn snapshots_are_point_in_time_under_concurrent_transactions() {
     const ACCOUNTS: usize = 200;
+    const LISTS: usize = 50;
     const START: i64 = 1000;
     let dir = tempfile::tempdir().unwrap();
     let server = start_in(dir.path(), &[]);
@@ -389,7 +391,52 @@ fn snapshots_are_point_in_time_under_concurrent_transactions() {
     for i in 0..ACCOUNTS {
         query(&mut con, &["SET", &format!("acct:{i}"), &START.to_string()]);
     }
+    // Elements moved between lists and sets, keys renamed back and forth, and two
+    // databases swapped: single commands that must also be wholly in or out.
+    for i in 0..LISTS {
+        for j in 0..10 {
+            query(&mut con, &["RPUSH", &format!("list:{i}"), &format!("{i}-{j}")]);
+            query(&mut con, &["SADD", &format!("set:{i}"), &format!("{i}-{j}")]);
+        }
+        query(&mut con, &["SET", &format!("name:{i}:a"), "v"]);
+    }
+    query(&mut con, &["SELECT", "1"]);
+    query(&mut con, &["SET", "side", "one"]);
+    query(&mut con, &["SELECT", "2"]);
+    query(&mut con, &["SET", "side", "two"]);
+    query(&mut con, &["SELECT", "0"]);
     let stop = Arc::new(AtomicBool::new(false));
+    let movers: Vec<_> = (0..1)
+        .map(|_| {
+            let stop = stop.clone();
+            let addr = server.addr();
+            thread::spawn(move || {
+                let mut con = connect(addr);
+                let mut i = 0usize;
+                while !stop.load(Ordering::Relaxed) {
+                    let (a, b) = (i % LISTS, (i * 7 + 3) % LISTS);
+                    let _ = client::try_query(
+                        &mut con,
+                        &["LMOVE", &format!("list:{a}"), &format!("list:{b}"), "LEFT", "RIGHT"],
+                    );
+                    let m = bytes_or_none(client::try_query(&mut con, &["SRANDMEMBER", &format!("set:{a}")]));
+                    if let Some(m) = m {
+                        let _ = client::try_query(
+                            &mut con,
+                            &[b"SMOVE".as_slice(), format!("set:{a}").as_bytes(), format!("set:{b}").as_bytes(), &m],
+                        );
+                    }
+                    let (from, to) = if i.is_multiple_of(2) { ("a", "b") } else { ("b", "a") };
+                    let _ = client::try_query(
+                        &mut con,
+                        &["RENAME", &format!("name:{}:{from}", i / 2 % LISTS), &format!("name:{}:{to}", i / 2 % LISTS)],
+                    );
+                    let _ = client::try_query(&mut con, &["SWAPDB", "1", "2"]);
+                    i += 1;
+                }
+            })
+        })
+        .collect();
     let workers: Vec<_> = (0..3)
         .map(|w| {
             let stop = stop.clone();
@@ -437,11 +484,45 @@ fn snapshots_are_point_in_time_under_concurrent_transactions() {
         }
         assert_eq!(accounts, ACCOUNTS, "round {round}");
         assert_eq!(total, START * ACCOUNTS as i64, "round {round}: the snapshot split a transaction");
-        assert_eq!(dump.len(), 200_000 + ACCOUNTS, "round {round}");
+        let count = |prefix: &[u8]| -> (usize, usize) {
+            let mut keys = 0;
+            let mut items = 0;
+            for ((_, key), (value, _)) in &dump {
+                if key.starts_with(prefix) {
+                    keys += 1;
+                    items += match value {
+                        RdbValue::List(v) | RdbValue::Set(v) => v.len(),
+                        _ => 1,
+                    };
+                }
+            }
+            (keys, items)
+        };
+        assert_eq!(count(b"list:").1, LISTS * 10, "round {round}: list elements");
+        assert_eq!(count(b"set:").1, LISTS * 10, "round {round}: set members");
+        assert_eq!(count(b"name:").0, LISTS, "round {round}: renamed keys");
+        let sides: Vec<(u64, RdbValue)> = dump
+            .iter()
+            .filter(|((_, k), _)| k.as_slice() == b"side")
+            .map(|((db, _), (v, _))| (*db, v.clone()))
+            .collect();
+        assert_eq!(sides.len(), 2, "round {round}: {sides:?}");
+        assert_ne!(sides[0].0, sides[1].0, "round {round}: {sides:?}");
+        assert_ne!(sides[0].1, sides[1].1, "round {round}: {sides:?}");
     }
     stop.store(true, Ordering::Relaxed);
+    for m in movers {
+        m.join().unwrap();
+    }
     let transfers: u64 = workers.into_iter().map(|w| w.join().unwrap()).sum();
     assert!(transfers > 100, "only {transfers} transfers ran during the snapshots");
+}
+
+fn bytes_or_none(v: Result<Value, String>) -> Option<Vec<u8>> {
+    match v {
+        Ok(Value::BulkString(b)) => Some(b),
+        _ => None,
+    }
 }
 
 fn try_start_on(dir: &Path) -> std::io::Result<TestServer> {

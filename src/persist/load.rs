@@ -9,6 +9,7 @@ use super::objects::{entry_from, Refused};
 use super::rdb::{Item, Reader};
 use crate::server::log::Level;
 use crate::server::shared::{unix_ms, Shared};
+use crate::store::Entry;
 
 /// What a load did.
 #[derive(Debug, Default, Clone, Copy)]
@@ -30,18 +31,71 @@ pub struct Options {
     pub merge: bool,
 }
 
+/// Keys handed from the decoding thread to the inserting one at a time.
+const BATCH: usize = 1024;
+
 /// Reads `data` (a whole RDB, or an AOF beginning with one) into the store. Stops at
 /// the first problem with a message that says where; keys stored before it stay, so
 /// callers treat an error as fatal (start-up) or report it (DEBUG RELOAD).
+///
+/// Two threads share the work: this one decodes and builds entries, a second one
+/// hashes and inserts them, batch by batch.
 pub fn load_rdb(shared: &Shared, data: &[u8], opts: Options) -> Result<Loaded, String> {
+    let store = &shared.store;
+    let now = unix_ms();
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(usize, Entry)>>(8);
+        let inserter = scope.spawn(move || insert_batches(store, rx, opts.merge, now));
+        let decoded = decode(shared, data, opts, now, tx);
+        let inserted = inserter.join().unwrap_or_else(|_| Err("the loading thread panicked".to_string()));
+        // A failed insert stops the decoder early, so its error comes first.
+        let keys = inserted?;
+        let mut loaded = decoded?;
+        loaded.keys = keys;
+        Ok(loaded)
+    })
+}
+
+/// Stores batches of entries until the sender is done; returns how many were stored.
+fn insert_batches(
+    store: &crate::store::Store,
+    rx: std::sync::mpsc::Receiver<Vec<(usize, Entry)>>,
+    merge: bool,
+    now: u64,
+) -> Result<u64, String> {
+    let mut keys = 0;
+    for batch in rx {
+        for (db, entry) in batch {
+            if let Some(entry) = store.load_entry(db, entry) {
+                if !merge {
+                    return Err(format!("RDB has duplicated key {} in DB {db}", super::repr(entry.key())));
+                }
+                let key = entry.key().to_vec();
+                let mut t = store.lock_one(now, db, &key);
+                t.insert(db, entry);
+            }
+            keys += 1;
+        }
+    }
+    Ok(keys)
+}
+
+/// The decoding half of [`load_rdb`]: entries go to `tx` in batches.
+fn decode(
+    shared: &Shared,
+    data: &[u8],
+    opts: Options,
+    now: u64,
+    tx: std::sync::mpsc::SyncSender<Vec<(usize, Entry)>>,
+) -> Result<Loaded, String> {
     let config = shared.config();
     let store = &shared.store;
     let mut reader = Reader::new(data).map_err(|e| e.to_string())?;
     reader.set_verify_checksum(config.rdbchecksum);
-    let now = unix_ms();
     let clock = store.new_clock(now);
     let mut loaded = Loaded::default();
     let mut ctime = None;
+    let mut batch = Vec::with_capacity(BATCH);
     loop {
         let item = reader.next_item().map_err(|e| e.to_string())?;
         let Some(item) = item else { break };
@@ -99,16 +153,16 @@ pub fn load_rdb(shared: &Shared, data: &[u8], opts: Options) -> Result<Loaded, S
                         ));
                     }
                 };
-                if let Some(entry) = store.load_entry(db, entry) {
-                    if !opts.merge {
-                        return Err(format!("RDB has duplicated key {} in DB {db}", super::repr(&key)));
-                    }
-                    let mut t = store.lock_one(now, db, &key);
-                    t.insert(db, entry);
+                batch.push((db, entry));
+                if batch.len() == BATCH && tx.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))).is_err() {
+                    // The inserter stopped (a duplicate key); its error is the one to report.
+                    return Ok(loaded);
                 }
-                loaded.keys += 1;
             }
         }
+    }
+    if !batch.is_empty() {
+        let _ = tx.send(batch);
     }
     loaded.end = reader.position();
     Ok(loaded)
