@@ -35,4 +35,6 @@ echo "== interop: redis-py 5.x/8.x, redis-cli, redis-benchmark"
 bash tests/interop/run.sh target/release/ferrokv-server
 echo "== benchmark script smoke run"
 timeout 300 python3 benches/compare.py --quick
+echo "== snapshot benchmark smoke run (BGSAVE under load, load at start-up, cross-loading)"
+timeout 300 python3 benches/snapshot.py --quick
 echo "== all test stages passed"
