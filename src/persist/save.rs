@@ -305,6 +305,18 @@ pub fn final_save(shared: &Shared, save_flag: bool, nosave: bool) -> bool {
     }
 }
 
+/// At exit with a background save still running (SHUTDOWN NOSAVE, or a final save
+/// that did not need to wait for it): like Redis killing its child, give it up and
+/// remove its temporary file.
+pub fn abandon_bgsave(shared: &Shared) {
+    if !shared.persist.bgsave_in_progress() {
+        return;
+    }
+    shared.log(Level::Warning, "There is a child saving an .rdb. Killing it!");
+    let (_, temp) = paths(shared);
+    let _ = std::fs::remove_file(temp);
+}
+
 #[cfg(test)]
 mod tests {
     use super::due_save_point;

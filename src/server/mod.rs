@@ -182,6 +182,7 @@ impl Server {
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
         let _ = cron.join();
+        crate::persist::save::abandon_bgsave(&shared);
         shared.log(Level::Warning, "ferrokv is now ready to exit, bye bye...");
         Ok(())
     }
