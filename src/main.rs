@@ -84,17 +84,24 @@ fn main() {
                 return 1;
             }
         };
-        let stop = async {
-            let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => return std::future::pending().await,
+        // Every SIGTERM/SIGINT asks for a save-and-stop; if the save fails the server
+        // keeps running and the next signal tries again, as in Redis.
+        let shared = server.shared();
+        tokio::spawn(async move {
+            use tokio::signal::unix::{signal, SignalKind};
+            let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+                return;
             };
-            let which = tokio::select! {
-                _ = term.recv() => "SIGTERM",
-                _ = tokio::signal::ctrl_c() => "SIGINT",
-            };
-            boot_log.log_as('M', warn, &format!("Received {which} scheduling shutdown..."));
-        };
+            loop {
+                let which = tokio::select! {
+                    _ = term.recv() => "SIGTERM",
+                    _ = int.recv() => "SIGINT",
+                };
+                boot_log.log_as('M', warn, &format!("Received {which} scheduling shutdown..."));
+                shared.stop_requests.notify_one();
+            }
+        });
+        let stop = std::future::pending::<()>();
         match server.run_until(stop).await {
             Ok(()) => 0,
             Err(e) => {

@@ -648,3 +648,64 @@ fn dump_and_restore() {
     assert_eq!(query(&mut con, &[b"RESTORE".as_slice(), b"str", b"1", &payload, b"ABSTTL", b"REPLACE"]), Value::Okay);
     assert_eq!(query(&mut con, &["EXISTS", "str"]), Value::Int(0));
 }
+
+/// The binary: SIGTERM saves before exiting when save points exist; when that save
+/// fails the server keeps serving, and the next SIGTERM tries again.
+#[test]
+fn sigterm_saves_and_a_failed_save_keeps_the_server_up() {
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("data");
+    std::fs::create_dir(&dir).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ferrokv-server"))
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "3600 1", "--dir"])
+        .arg(&dir)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("start ferrokv-server");
+    let pid = child.id() as i32;
+    let guard = KillOnDrop(pid);
+    let addr: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut con = loop {
+        if let Ok(client) = redis::Client::open(format!("redis://{addr}")) {
+            if let Ok(con) = client.get_connection() {
+                break con;
+            }
+        }
+        assert!(Instant::now() < deadline, "the server did not start");
+        thread::sleep(Duration::from_millis(20));
+    };
+    query(&mut con, &["SET", "a", "1"]);
+    std::fs::remove_dir(&dir).unwrap();
+    // SAFETY: signalling the child we started, by its PID.
+    unsafe { libc::kill(pid, libc::SIGTERM) };
+    thread::sleep(Duration::from_millis(300));
+    assert!(child.try_wait().unwrap().is_none(), "exited although the final save failed");
+    assert_eq!(query(&mut con, &["GET", "a"]), Value::BulkString(b"1".to_vec()));
+    std::fs::create_dir(&dir).unwrap();
+    // SAFETY: as above.
+    unsafe { libc::kill(pid, libc::SIGTERM) };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "SIGTERM did not stop the server");
+        thread::sleep(Duration::from_millis(20));
+    };
+    std::mem::forget(guard);
+    assert!(status.success(), "{status:?}");
+    let dump = read_dump(&dir.join("dump.rdb"));
+    assert_eq!(dump[&(0, b"a".to_vec())].0, RdbValue::Str(b"1".to_vec()));
+}
+
+/// Kills a child process (by its PID) if a test fails before it stopped.
+struct KillOnDrop(i32);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        // SAFETY: signalling the child we started, by its PID.
+        unsafe { libc::kill(self.0, libc::SIGKILL) };
+    }
+}

@@ -368,7 +368,7 @@ fn write_payload(out: &mut Vec<u8>, spec: &Spec) {
         (Canon::Set(m), Form::Intset) => {
             let mut ints: Vec<i64> = m.iter().map(|x| std::str::from_utf8(x).unwrap().parse().unwrap()).collect();
             ints.sort();
-            write_set_intset(out, &ints);
+            write_set_intset(out, &ints, true);
         }
         (Canon::Set(m), Form::SetPlain) => write_set_plain(out, m.len(), m.iter().map(Vec::as_slice), true),
         (Canon::Hash(h), Form::HashListpack) => {

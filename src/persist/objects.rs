@@ -50,8 +50,7 @@ fn write_payload(out: &mut Vec<u8>, obj: &Object, compress: bool) {
         Object::List(l) => encode::write_list_quicklist2(out, l.iter(), compress),
         Object::Set(s) if s.encoding() == "intset" => {
             let ints: Vec<i64> = s.iter().filter_map(member_int).collect();
-            // Like Redis, a long intset blob may be LZF-compressed.
-            encode::write_string(out, &super::rdb::intset::build(&ints), compress);
+            encode::write_set_intset(out, &ints, compress);
         }
         Object::Set(s) => {
             encode::write_len(out, s.len() as u64);

@@ -46,13 +46,7 @@ pub struct State {
 #[derive(Debug)]
 struct Running {
     started: Instant,
-    keys: Arc<Snapshot>,
-}
-
-impl std::fmt::Debug for Snapshot {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Snapshot")
-    }
+    snapshot: Arc<Snapshot>,
 }
 
 impl State {
@@ -80,9 +74,11 @@ impl State {
     /// (seconds the running save has taken or -1, keys written, keys in the snapshot).
     pub fn current(&self) -> (i64, u64, u64) {
         match &*self.running.lock() {
-            Some(r) => {
-                (r.started.elapsed().as_secs() as i64, r.keys.keys_done.load(Relaxed), r.keys.keys_total.load(Relaxed))
-            }
+            Some(r) => (
+                r.started.elapsed().as_secs() as i64,
+                r.snapshot.keys_done.load(Relaxed),
+                r.snapshot.keys_total.load(Relaxed),
+            ),
             None => (-1, 0, 0),
         }
     }
@@ -201,7 +197,7 @@ pub fn bgsave(shared: &Arc<Shared>) -> bool {
                 return true;
             }
         };
-    *running = Some(Running { started, keys: snap.clone() });
+    *running = Some(Running { started, snapshot: snap.clone() });
     drop(running);
     let worker = shared.clone();
     let spawned = std::thread::Builder::new().name("ferrokv-bgsave".into()).spawn(move || {

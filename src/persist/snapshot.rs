@@ -146,6 +146,12 @@ impl Snapshot {
     }
 }
 
+impl std::fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Snapshot").field("temp", &self.temp).finish_non_exhaustive()
+    }
+}
+
 impl ShardSink for Snapshot {
     fn serialize(&self, out: &mut Vec<u8>, e: &Entry, walker: bool) {
         if e.is_expired(self.now) {

@@ -24,6 +24,23 @@ use crate::config::Config;
 use log::Level;
 use shared::Shared;
 
+/// A signal (or the embedder) asks to stop: save first when save points say so,
+/// holding the gate so no write lands after the save. Returns false if the save
+/// failed (the server then keeps running, as Redis does).
+async fn final_save_and_stop(shared: &Arc<Shared>) -> bool {
+    let saver = shared.clone();
+    tokio::task::spawn_blocking(move || {
+        let _whole = saver.gate.write();
+        let ok = crate::persist::save::final_save(&saver, false, false);
+        if ok {
+            saver.request_shutdown();
+        }
+        ok
+    })
+    .await
+    .unwrap_or(false)
+}
+
 /// A bound, not yet running server.
 pub struct Server {
     shared: Arc<Shared>,
@@ -144,30 +161,19 @@ impl Server {
         tokio::pin!(stop);
         let mut stop_pending = true;
         while !shared.shutting_down() {
-            tokio::select! {
+            let asked = tokio::select! {
                 _ = &mut stop, if stop_pending => {
-                    // A signal (or the embedder) asks to stop: save first when save
-                    // points say so, holding the gate so no write lands after the save.
                     stop_pending = false;
-                    let saver = shared.clone();
-                    let saved = tokio::task::spawn_blocking(move || {
-                        let _whole = saver.gate.write();
-                        let ok = crate::persist::save::final_save(&saver, false, false);
-                        if ok {
-                            saver.request_shutdown();
-                        }
-                        ok
-                    })
-                    .await
-                    .unwrap_or(false);
-                    if !saved {
-                        shared.log(
-                            Level::Warning,
-                            "SIGTERM received but errors trying to shut down the server, check the logs for more information",
-                        );
-                    }
+                    true
                 }
-                _ = shutdown.changed() => {}
+                _ = shared.stop_requests.notified() => true,
+                _ = shutdown.changed() => false,
+            };
+            if asked && !final_save_and_stop(&shared).await {
+                shared.log(
+                    Level::Warning,
+                    "SIGTERM received but errors trying to shut down the server, check the logs for more information",
+                );
             }
         }
         shared.request_shutdown();

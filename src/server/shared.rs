@@ -119,6 +119,9 @@ pub struct Shared {
     pub persist: crate::persist::save::State,
     /// This value's own `Arc`, for work that outlives a command (BGSAVE's thread).
     me: std::sync::Weak<Shared>,
+    /// Signals (SIGTERM, SIGINT) asking the server to save and stop; each one is a new
+    /// attempt, as in Redis, so a second signal retries a final save that failed.
+    pub stop_requests: tokio::sync::Notify,
 }
 
 /// Redis log level names → our levels.
@@ -150,6 +153,7 @@ impl Shared {
         let (shutdown_tx, _) = tokio::sync::watch::channel(false);
         let shared = Arc::new_cyclic(|me| Shared {
             me: me.clone(),
+            stop_requests: tokio::sync::Notify::new(),
             persist: crate::persist::save::State::new(),
             store,
             config: RwLock::new(Arc::new(config)),

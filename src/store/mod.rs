@@ -322,11 +322,6 @@ impl Store {
         *self.snapshot.write() = None;
     }
 
-    /// Is a snapshot running (begun and not yet finished)?
-    pub fn snapshot_running(&self) -> bool {
-        self.snapshot.read().is_some()
-    }
-
     /// Inserts a key read from a file while loading. Hands the entry back (changing
     /// nothing) if the key already exists or the database does not.
     pub fn load_entry(&self, db: usize, entry: Entry) -> Option<Entry> {

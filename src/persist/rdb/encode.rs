@@ -185,9 +185,10 @@ pub fn write_list_plain<'e>(
     }
 }
 
-/// Appends a type 11 SET_INTSET payload from sorted, unique integers.
-pub fn write_set_intset(out: &mut Vec<u8>, sorted: &[i64]) {
-    write_string(out, &intset::build(sorted), false);
+/// Appends a type 11 SET_INTSET payload from sorted, unique integers. Like Redis, a
+/// blob over 20 bytes may be LZF-compressed when `compress` is on.
+pub fn write_set_intset(out: &mut Vec<u8>, sorted: &[i64], compress: bool) {
+    write_string(out, &intset::build(sorted), compress);
 }
 
 /// Appends a type 2 SET payload: the count, then the members.

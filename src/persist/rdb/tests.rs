@@ -497,7 +497,7 @@ fn writers_read_back() {
         write_key(out, types::LIST_QUICKLIST_2, b"l");
         write_list_quicklist2(out, list.iter().copied(), true);
         write_key(out, types::SET_INTSET, b"s");
-        write_set_intset(out, &[-70000, 5, 1 << 33]);
+        write_set_intset(out, &[-70000, 5, 1 << 33], false);
         write_key(out, types::HASH_LISTPACK, b"h");
         write_hash_listpack(out, [(&b"f"[..], &b"1"[..]), (b"g", b"x")], true);
         write_key(out, types::ZSET_2, b"z");
