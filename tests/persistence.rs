@@ -292,15 +292,21 @@ fn shutdown_nosave_and_no_save_points_write_nothing() {
     assert_eq!(read_dump(&dir.path().join("dump.rdb")).len(), 1);
 }
 
-#[test]
-fn shutdown_refuses_to_exit_when_the_save_fails() {
+/// A server with save points whose `dir` is removed after one write, so saves fail.
+fn start_then_remove_dir() -> (tempfile::TempDir, PathBuf, TestServer) {
     let parent = tempfile::tempdir().unwrap();
     let dir = parent.path().join("data");
     std::fs::create_dir(&dir).unwrap();
     let server = start_in(&dir, &[(3600, 1)]);
-    let mut con = connect(server.addr());
-    query(&mut con, &["SET", "a", "1"]);
+    query(&mut connect(server.addr()), &["SET", "a", "1"]);
     std::fs::remove_dir(&dir).unwrap();
+    (parent, dir, server)
+}
+
+#[test]
+fn shutdown_refuses_to_exit_when_the_save_fails() {
+    let (_parent, _dir, server) = start_then_remove_dir();
+    let mut con = connect(server.addr());
     assert_eq!(query_err(&mut con, &["SHUTDOWN"]), "ERR Errors trying to SHUTDOWN. Check logs.");
     assert_eq!(query_err(&mut con, &["SAVE"]), "ERR");
     assert_eq!(query(&mut con, &["GET", "a"]), Value::BulkString(b"1".to_vec()));
@@ -308,13 +314,8 @@ fn shutdown_refuses_to_exit_when_the_save_fails() {
 
 #[test]
 fn failed_bgsave_stops_writes_until_fixed() {
-    let parent = tempfile::tempdir().unwrap();
-    let dir = parent.path().join("data");
-    std::fs::create_dir(&dir).unwrap();
-    let server = start_in(&dir, &[(3600, 1)]);
+    let (_parent, dir, server) = start_then_remove_dir();
     let mut con = connect(server.addr());
-    query(&mut con, &["SET", "a", "1"]);
-    std::fs::remove_dir(&dir).unwrap();
     assert_eq!(query(&mut con, &["BGSAVE"]), Value::SimpleString("Background saving started".into()));
     assert_eq!(wait_bgsave(&mut con), "err");
     assert_eq!(query_err(&mut con, &["SET", "b", "2"]), MISCONF);
