@@ -276,6 +276,28 @@ pub fn serve_ready(shared: &Shared, db: usize, key: &[u8], now: u64) -> Vec<Byte
             }
         };
         let served = matches!(*state, WaitState::Served { .. });
+        // The AOF logs what the blocked client was served, while its shards are held.
+        if served && shared.aof.enabled() {
+            let cmd: Vec<Bytes> = match (&w.op, &*state) {
+                (BlockOp::Pop { left, mpop, .. }, WaitState::Served { values, .. }) => {
+                    super::propagate::served(*left, key, mpop.then_some(values.len()))
+                }
+                (BlockOp::Move { dst, from_left, to_left }, _) => {
+                    let side = |l: bool| Bytes::from_static(if l { b"LEFT" } else { b"RIGHT" });
+                    vec![
+                        Bytes::from_static(b"LMOVE"),
+                        Bytes::copy_from_slice(key),
+                        dst.clone(),
+                        side(*from_left),
+                        side(*to_left),
+                    ]
+                }
+                _ => Vec::new(),
+            };
+            if !cmd.is_empty() {
+                shared.aof.append_one(db, &cmd);
+            }
+        }
         drop(state);
         drop(t);
         if served {

@@ -24,7 +24,8 @@ pub const COMMANDS: &[Command] = &[Command {
         sub("help", 2, LOADING | STALE, help),
         sub("resetstat", 2, ADMIN | NOSCRIPT | LOADING | STALE, resetstat),
         sub("rewrite", 2, ADMIN | NOSCRIPT | LOADING | STALE, rewrite),
-        sub("set", -4, ADMIN | NOSCRIPT | LOADING | STALE, set),
+        // Exclusive: `appendonly yes` starts the AOF's base at one instant.
+        sub("set", -4, ADMIN | NOSCRIPT | LOADING | STALE | EXCLUSIVE, set),
     ],
 }];
 
@@ -40,7 +41,8 @@ fn set(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     let args: Vec<&[u8]> = a[2..].iter().map(|x| &x[..]).collect();
     let local = ctx.client.handle.addr.ip().is_loopback();
     let shared = ctx.shared;
-    shared.update_config(|c| {
+    let was_aof = ctx.config.appendonly;
+    let reply = shared.update_config(|c| {
         let mut next = c.clone();
         match next.set_args(&args, local) {
             Ok(changed) => {
@@ -56,7 +58,19 @@ fn set(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
             }
             Err(text) => Err(e::custom(text)),
         }
-    })
+    })?;
+    // The AOF follows `appendonly` and `appendfsync` at once (this command holds the
+    // server gate exclusively, so turning the AOF on starts its base at one instant).
+    let config = shared.config();
+    shared.aof.set_policy(crate::persist::aof::append::Fsync::from_config(&config.appendfsync));
+    if config.appendonly && !was_aof {
+        if let Err(why) = crate::persist::aof::files::start_rewrite(&shared.arc()) {
+            shared.log(crate::server::log::Level::Warning, &format!("Can't start the AOF: {why}"));
+        }
+    } else if !config.appendonly && was_aof {
+        crate::persist::aof::files::disable(shared);
+    }
+    Ok(reply)
 }
 
 /// CONFIG RESETSTAT → OK: clears INFO's counters.

@@ -21,6 +21,7 @@ pub mod keyspace;
 pub mod lists;
 pub mod meta;
 pub mod persist_cmd;
+pub mod propagate;
 pub mod pubsub;
 pub mod server_cmd;
 pub mod sets;
@@ -285,14 +286,20 @@ pub fn dispatch(ctx: &mut Ctx, args: &[Bytes], gate: &mut GateHold, start: std::
         }
         return Reply::simple("QUEUED");
     }
+    // While the AOF is on, writes run one at a time so the log's order is theirs. The
+    // order lock is always taken after the gate (never the other way round).
+    let aof = &ctx.shared.aof;
+    let ordered = aof.enabled() && entry.cmd.flags & (flags::WRITE | flags::EXCLUSIVE) != 0;
     let reply = if entry.cmd.flags & flags::EXCLUSIVE != 0 {
         let _whole = gate.exclusive();
+        let _order = ordered.then(|| aof.write_lock.lock());
         if ctx.shared.shutting_down() {
             return stopped(ctx);
         }
         execute(ctx, idx, args, start)
     } else {
         gate.shared();
+        let _order = ordered.then(|| aof.write_lock.lock());
         if ctx.shared.shutting_down() {
             return stopped(ctx);
         }
@@ -303,8 +310,12 @@ pub fn dispatch(ctx: &mut Ctx, args: &[Bytes], gate: &mut GateHold, start: std::
     if !ctx.client.ready_keys.is_empty() {
         let ready = std::mem::take(&mut ctx.client.ready_keys);
         gate.shared();
+        let _order = aof.enabled().then(|| aof.write_lock.lock());
         for (db, key) in ready {
             blocking::serve_all(ctx.shared, db, vec![key], ctx.now);
+        }
+        if aof.enabled() {
+            ctx.client.aof_pos = aof.position();
         }
     }
     reply
@@ -335,6 +346,35 @@ pub fn run_queued(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     execute(ctx, idx, args, std::time::Instant::now())
 }
 
+/// Appends what a command that changed data must log (see `propagate`). Inside EXEC
+/// the records wait in the client until EXEC logs them as one MULTI/EXEC block.
+fn log_to_aof(ctx: &mut Ctx, name: &str, args: &[Bytes], result: &CmdResult) {
+    let db = ctx.client.db;
+    if name == "exec" {
+        let block = std::mem::take(&mut ctx.client.exec_log);
+        if !block.is_empty() {
+            let mut cmds: Vec<(usize, Vec<Bytes>)> = Vec::with_capacity(block.len() + 2);
+            let first_db = block[0].0;
+            cmds.push((first_db, vec![Bytes::from_static(b"MULTI")]));
+            cmds.extend(block);
+            cmds.push((db, vec![Bytes::from_static(b"EXEC")]));
+            ctx.client.aof_pos = ctx.shared.aof.append_each(&cmds);
+        }
+        return;
+    }
+    let Ok(reply) = result else { return };
+    if ctx.changes.get() == 0 {
+        return;
+    }
+    let cmds = propagate::for_aof(ctx, name, args, reply);
+    if ctx.client.in_exec {
+        ctx.client.exec_log.extend(cmds.into_iter().map(|c| (db, c)));
+    } else if !cmds.is_empty() {
+        let refs: Vec<&[Bytes]> = cmds.iter().map(Vec::as_slice).collect();
+        ctx.client.aof_pos = ctx.shared.aof.append(db, &refs);
+    }
+}
+
 /// Runs a resolved command: the handler, then statistics, the slow log and WATCH
 /// invalidation for what it changed.
 fn execute(ctx: &mut Ctx, idx: usize, args: &[Bytes], start: std::time::Instant) -> Reply {
@@ -347,6 +387,9 @@ fn execute(ctx: &mut Ctx, idx: usize, args: &[Bytes], start: std::time::Instant)
     let result = (entry.cmd.handler)(ctx, args);
     let micros = start.elapsed().as_micros() as u64;
     let failed = result.is_err();
+    if ctx.shared.aof.enabled() {
+        log_to_aof(ctx, entry.cmd.name, args, &result);
+    }
     if ctx.changes.get() > 0 && (ctx.shared.store.watches.any() || ctx.shared.store.blocking.any()) {
         let db = ctx.client.db;
         let blocked = ctx.shared.store.blocking.any();

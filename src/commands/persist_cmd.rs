@@ -37,6 +37,15 @@ pub const COMMANDS: &[Command] = &[
         subcommands: &[],
     },
     Command {
+        name: "bgrewriteaof",
+        arity: 1,
+        flags: ADMIN | NOSCRIPT | EXCLUSIVE,
+        acl: acl::DANGEROUS,
+        keys: (0, 0, 0),
+        handler: bgrewriteaof,
+        subcommands: &[],
+    },
+    Command {
         name: "lastsave",
         arity: 1,
         flags: LOADING | STALE | FAST,
@@ -86,6 +95,13 @@ fn bgsave(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     if ctx.shared.persist.bgsave_in_progress() {
         return Err(e::BGSAVE_IN_PROGRESS.into());
     }
+    if ctx.shared.persist.rewrite_in_progress() {
+        if a.len() == 2 {
+            ctx.shared.persist.scheduled.store(true, Relaxed);
+            return Ok(Reply::simple("Background saving scheduled"));
+        }
+        return Err(e::BGSAVE_CHILD_ACTIVE.into());
+    }
     if ctx.client.in_exec {
         // Redis defers a BGSAVE issued inside a transaction to the cron.
         ctx.shared.persist.scheduled.store(true, Relaxed);
@@ -95,6 +111,28 @@ fn bgsave(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
         return Err(e::BGSAVE_IN_PROGRESS.into());
     }
     Ok(Reply::simple("Background saving started"))
+}
+
+/// BGREWRITEAOF → "Background append only file rewriting started" (or "... scheduled"
+/// while a BGSAVE runs). The rewrite's base is a point-in-time snapshot (no fork).
+fn bgrewriteaof(ctx: &mut Ctx, _a: &[Bytes]) -> CmdResult {
+    let persist = &ctx.shared.persist;
+    if persist.rewrite_in_progress() {
+        return Err(e::REWRITE_IN_PROGRESS.into());
+    }
+    if !ctx.shared.aof.enabled() {
+        return Err(e::AOF_OFF.into());
+    }
+    if persist.busy() || ctx.client.in_exec {
+        persist.rewrite_scheduled.store(true, Relaxed);
+        return Ok(Reply::simple("Background append only file rewriting scheduled"));
+    }
+    crate::persist::aof::files::start_rewrite(&ctx.shared.arc()).map_err(|why| {
+        ctx.shared
+            .log(crate::server::log::Level::Warning, &format!("Can't rewrite append only file in background: {why}"));
+        CmdError::from(e::REWRITE_FAILED)
+    })?;
+    Ok(Reply::simple("Background append only file rewriting started"))
 }
 
 /// LASTSAVE → Integer: unix time of the last successful save.

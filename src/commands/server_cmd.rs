@@ -113,6 +113,19 @@ fn cpu_times() -> (f64, f64) {
     (t(ru.ru_stime), t(ru.ru_utime))
 }
 
+/// INFO persistence's extra lines while the AOF is on.
+fn aof_sizes(sh: &crate::server::shared::Shared) -> String {
+    if !sh.aof.enabled() {
+        return String::new();
+    }
+    format!(
+        "aof_current_size:{}\r\naof_base_size:{}\r\naof_pending_rewrite:0\r\naof_buffer_length:0\r\naof_pending_bio_fsync:0\r\naof_delayed_fsync:{}\r\n",
+        sh.aof.current_size.load(Relaxed),
+        sh.aof.base_size.load(Relaxed),
+        sh.aof.delayed_fsync.load(Relaxed)
+    )
+}
+
 /// INFO [section [section ...]] → Verbatim string of `# Section` blocks.
 fn info(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     const DEFAULT: &[&str] = &[
@@ -245,7 +258,7 @@ fn info_section(ctx: &Ctx, section: &str, out: &mut String) {
             let (current_secs, keys_done, keys_total) = p.current();
             let _ = write!(
                 w,
-                "# Persistence\r\nloading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:{keys_done}\r\ncurrent_save_keys_total:{keys_total}\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{current_secs}\r\nrdb_saves:{}\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\naof_enabled:{}\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\naof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\naof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
+                "# Persistence\r\nloading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:{keys_done}\r\ncurrent_save_keys_total:{keys_total}\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{current_secs}\r\nrdb_saves:{}\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\naof_enabled:{}\r\naof_rewrite_in_progress:{}\r\naof_rewrite_scheduled:{}\r\naof_last_rewrite_time_sec:{}\r\naof_current_rewrite_time_sec:{}\r\naof_last_bgrewrite_status:{}\r\naof_rewrites:{}\r\naof_rewrites_consecutive_failures:0\r\naof_last_write_status:{}\r\naof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n{}",
                 sh.stats.dirty.load(Relaxed),
                 u8::from(current_secs >= 0),
                 p.lastsave.load(Relaxed),
@@ -254,7 +267,15 @@ fn info_section(ctx: &Ctx, section: &str, out: &mut String) {
                 p.saves.load(Relaxed),
                 p.loaded_expired.load(Relaxed),
                 p.loaded_keys.load(Relaxed),
-                u8::from(cfg.appendonly),
+                u8::from(sh.aof.enabled()),
+                u8::from(p.rewrite_in_progress()),
+                u8::from(p.rewrite_scheduled.load(Relaxed)),
+                p.last_rewrite_secs.load(Relaxed),
+                p.rewrite_secs(),
+                if p.last_rewrite_ok.load(Relaxed) { "ok" } else { "err" },
+                p.rewrites.load(Relaxed),
+                if sh.aof.write_failed.load(Relaxed) { "err" } else { "ok" },
+                aof_sizes(sh),
             );
         }
         "stats" => {

@@ -2,6 +2,7 @@
 //! without fork ([`snapshot`]), saving and save points ([`save`]), loading ([`load`]),
 //! and the mapping between our values and RDB's ([`objects`]).
 
+pub mod aof;
 pub mod load;
 pub mod objects;
 pub mod rdb;

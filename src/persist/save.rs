@@ -39,14 +39,30 @@ pub struct State {
     /// Keys loaded and keys dropped as expired by the last load.
     pub loaded_keys: AtomicU64,
     pub loaded_expired: AtomicU64,
+    /// BGREWRITEAOF SCHEDULE-like: a rewrite asked for while a snapshot ran.
+    pub rewrite_scheduled: AtomicBool,
+    /// Successful AOF rewrites, the last one's status and duration.
+    pub rewrites: AtomicU64,
+    pub last_rewrite_ok: AtomicBool,
+    pub last_rewrite_secs: AtomicI64,
     running: Mutex<Option<Running>>,
     finished: Condvar,
+}
+
+/// What the one running snapshot is for (the store holds one at a time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// BGSAVE or a save point.
+    Rdb,
+    /// BGREWRITEAOF: the snapshot becomes the AOF's new base.
+    AofRewrite,
 }
 
 #[derive(Debug)]
 struct Running {
     started: Instant,
     snapshot: Arc<Snapshot>,
+    kind: Kind,
 }
 
 impl State {
@@ -61,6 +77,10 @@ impl State {
             scheduled: AtomicBool::new(false),
             loaded_keys: AtomicU64::new(0),
             loaded_expired: AtomicU64::new(0),
+            rewrite_scheduled: AtomicBool::new(false),
+            rewrites: AtomicU64::new(0),
+            last_rewrite_ok: AtomicBool::new(true),
+            last_rewrite_secs: AtomicI64::new(-1),
             running: Mutex::new(None),
             finished: Condvar::new(),
         }
@@ -68,19 +88,53 @@ impl State {
 
     /// Is a background save running?
     pub fn bgsave_in_progress(&self) -> bool {
+        self.running.lock().as_ref().is_some_and(|r| r.kind == Kind::Rdb)
+    }
+
+    /// Is an AOF rewrite running?
+    pub fn rewrite_in_progress(&self) -> bool {
+        self.running.lock().as_ref().is_some_and(|r| r.kind == Kind::AofRewrite)
+    }
+
+    /// Is any snapshot (BGSAVE or AOF rewrite) running?
+    pub fn busy(&self) -> bool {
         self.running.lock().is_some()
+    }
+
+    /// Seconds the running AOF rewrite has taken, or -1.
+    pub fn rewrite_secs(&self) -> i64 {
+        match &*self.running.lock() {
+            Some(r) if r.kind == Kind::AofRewrite => r.started.elapsed().as_secs() as i64,
+            _ => -1,
+        }
     }
 
     /// (seconds the running save has taken or -1, keys written, keys in the snapshot).
     pub fn current(&self) -> (i64, u64, u64) {
         match &*self.running.lock() {
-            Some(r) => (
+            Some(r) if r.kind == Kind::Rdb => (
                 r.started.elapsed().as_secs() as i64,
                 r.snapshot.keys_done.load(Relaxed),
                 r.snapshot.keys_total.load(Relaxed),
             ),
-            None => (-1, 0, 0),
+            _ => (-1, 0, 0),
         }
+    }
+
+    /// Records the end of a background job and wakes whoever waits for it.
+    fn finished_job(&self, kind: Kind, ok: bool) {
+        if kind == Kind::AofRewrite {
+            if ok {
+                self.rewrites.fetch_add(1, Relaxed);
+            }
+            self.last_rewrite_ok.store(ok, Relaxed);
+            let secs = self.running.lock().as_ref().map_or(0, |r| r.started.elapsed().as_secs() as i64);
+            self.last_rewrite_secs.store(secs, Relaxed);
+        } else if !ok {
+            self.last_bgsave_ok.store(false, Relaxed);
+        }
+        *self.running.lock() = None;
+        self.finished.notify_all();
     }
 
     /// Waits until no background save runs.
@@ -106,7 +160,8 @@ fn paths(shared: &Shared) -> (PathBuf, PathBuf) {
     (target, temp)
 }
 
-fn header(aof_base: bool, config: &crate::config::Config) -> Header {
+/// The AUX fields of a file written now.
+pub fn header(aof_base: bool, config: &crate::config::Config) -> Header {
     Header {
         checksum: config.rdbchecksum,
         version: crate::REDIS_VERSION,
@@ -173,7 +228,7 @@ pub fn save(shared: &Shared) -> io::Result<()> {
 /// Returns false only when one is already running; a file that cannot be written is
 /// reported the way Redis reports a failed child (logged, `rdb_last_bgsave_status:err`).
 pub fn bgsave(shared: &Arc<Shared>) -> bool {
-    let mut running = shared.persist.running.lock();
+    let running = shared.persist.running.lock();
     if running.is_some() {
         return false;
     }
@@ -197,10 +252,9 @@ pub fn bgsave(shared: &Arc<Shared>) -> bool {
                 return true;
             }
         };
-    *running = Some(Running { started, snapshot: snap.clone() });
     drop(running);
     let worker = shared.clone();
-    let spawned = std::thread::Builder::new().name("ferrokv-bgsave".into()).spawn(move || {
+    run_in_background(shared, snap.clone(), Kind::Rdb, move || {
         let shared = worker;
         let result = snap.finish(&shared.store, &target);
         let state = &shared.persist;
@@ -210,24 +264,39 @@ pub fn bgsave(shared: &Arc<Shared>) -> bool {
                 shared.log(Level::Notice, "DB saved on disk");
                 saved(&shared, dirty);
                 shared.log(Level::Notice, "Background saving terminated with success");
+                true
             }
             Err(e) => {
                 shared.log(Level::Warning, &format!("Write error saving DB on disk: {}", super::io_error_text(&e)));
                 shared.log(Level::Warning, "Background saving error");
                 state.last_bgsave_ok.store(false, Relaxed);
+                false
             }
         }
-        *state.running.lock() = None;
-        state.finished.notify_all();
+    });
+    true
+}
+
+/// Runs a begun snapshot's `job` on its own thread, registered as the running one of
+/// `kind` until it ends. The caller holds the server gate exclusively and has checked
+/// that nothing else runs.
+pub fn run_in_background(
+    shared: &Arc<Shared>,
+    snapshot: Arc<Snapshot>,
+    kind: Kind,
+    job: impl FnOnce() -> bool + Send + 'static,
+) {
+    *shared.persist.running.lock() = Some(Running { started: Instant::now(), snapshot, kind });
+    let done = shared.clone();
+    let spawned = std::thread::Builder::new().name("ferrokv-snapshot".into()).spawn(move || {
+        let ok = job();
+        done.persist.finished_job(kind, ok);
     });
     if spawned.is_err() {
-        // Without a thread, finish here rather than leave the store mid-snapshot.
+        // Without a thread, end the snapshot here rather than leave the store in one.
         shared.store.run_snapshot();
-        *shared.persist.running.lock() = None;
-        shared.persist.last_bgsave_ok.store(false, Relaxed);
-        shared.persist.finished.notify_all();
+        shared.persist.finished_job(kind, false);
     }
-    true
 }
 
 /// The save point that is due, if any: at least `changes` changes and more than
@@ -255,10 +324,18 @@ pub fn due_save_point(
 /// scheduled (BGSAVE SCHEDULE), and nothing is running.
 pub fn cron(shared: &Arc<Shared>) {
     let state = &shared.persist;
-    if state.bgsave_in_progress() || shared.shutting_down() {
+    if state.busy() || shared.shutting_down() {
         return;
     }
     let config = shared.config();
+    if shared.aof.enabled() && rewrite_due(shared, &config) {
+        let _whole = shared.gate.write();
+        state.rewrite_scheduled.store(false, Relaxed);
+        if let Err(why) = super::aof::files::start_rewrite(shared) {
+            shared.log(Level::Warning, &format!("Can't rewrite append only file in background: {why}"));
+        }
+        return;
+    }
     let now = unix_ms() / 1000;
     let due = due_save_point(
         &config.save,
@@ -275,6 +352,26 @@ pub fn cron(shared: &Arc<Shared>) {
     }
     let _whole = shared.gate.write();
     bgsave(shared);
+}
+
+/// Is an AOF rewrite due: scheduled (BGREWRITEAOF while busy), or the log grew by
+/// `auto-aof-rewrite-percentage` over its base and past `auto-aof-rewrite-min-size`?
+fn rewrite_due(shared: &Shared, config: &crate::config::Config) -> bool {
+    if shared.persist.rewrite_scheduled.load(Relaxed) {
+        return true;
+    }
+    let pct = config.auto_aof_rewrite_percentage;
+    let size = shared.aof.current_size.load(Relaxed);
+    let base = shared.aof.base_size.load(Relaxed).max(1);
+    if pct == 0 || size < config.auto_aof_rewrite_min_size || size <= base {
+        return false;
+    }
+    let growth = (size - base) * 100 / base;
+    if growth < pct {
+        return false;
+    }
+    shared.log(Level::Notice, &format!("Starting automatic rewriting of AOF on {growth}% growth"));
+    true
 }
 
 /// Do writes have to be refused because the last background save failed

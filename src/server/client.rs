@@ -174,6 +174,11 @@ pub struct Client {
     pub blocked: Option<crate::commands::blocking::Blocked>,
     /// EXEC is running this client's queue (blocking commands do not block).
     pub in_exec: bool,
+    /// The AOF position this client's last write reaches (`appendfsync always` waits
+    /// for it before replying).
+    pub aof_pos: u64,
+    /// What the commands of the running EXEC log, wrapped in MULTI/EXEC at its end.
+    pub exec_log: Vec<(usize, Vec<Bytes>)>,
     /// Keys written by the current command that blocked clients may wait on.
     pub ready_keys: Vec<(usize, Bytes)>,
     /// Commands queued since MULTI (None outside a transaction).
@@ -259,6 +264,8 @@ impl Client {
             last_lookup: ([0; 16], 0, usize::MAX),
             blocked: None,
             in_exec: false,
+            aof_pos: 0,
+            exec_log: Vec::new(),
             ready_keys: Vec::new(),
             subscriptions: Vec::new(),
             patterns: Vec::new(),

@@ -108,13 +108,23 @@ impl Server {
         // The listeners are bound, so clients that connect now wait in the kernel's
         // backlog and are served once the data is loaded: nobody sees -LOADING.
         let loader = shared.clone();
-        tokio::task::spawn_blocking(move || crate::persist::load::load_at_startup(&loader))
-            .await
-            .map_err(io::Error::other)?
-            .map_err(|why| {
-                shared.log(Level::Warning, &why);
-                io::Error::new(io::ErrorKind::InvalidData, why)
-            })?;
+        tokio::task::spawn_blocking(move || {
+            if loader.config().appendonly {
+                crate::persist::aof::files::startup(&loader)
+            } else {
+                crate::persist::load::load_at_startup(&loader)
+            }
+        })
+        .await
+        .map_err(io::Error::other)?
+        .map_err(|why| {
+            shared.log(Level::Warning, &why);
+            io::Error::new(io::ErrorKind::InvalidData, why)
+        })?;
+        // Loading counted as changes; a fresh start has nothing unsaved.
+        shared.stats.dirty.store(0, std::sync::atomic::Ordering::Relaxed);
+        let writer = shared.clone();
+        std::thread::Builder::new().name("ferrokv-aof".into()).spawn(move || writer.aof.run_writer())?;
         Ok(Server { shared, listeners })
     }
 
@@ -189,6 +199,7 @@ impl Server {
         }
         let _ = cron.join();
         crate::persist::save::abandon_bgsave(&shared);
+        shared.aof.shutdown();
         shared.log(Level::Warning, "ferrokv is now ready to exit, bye bye...");
         Ok(())
     }

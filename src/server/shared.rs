@@ -117,6 +117,10 @@ pub struct Shared {
     pub config_file: String,
     /// Saves, save points and load results (INFO persistence).
     pub persist: crate::persist::save::State,
+    /// The append-only log.
+    pub aof: crate::persist::aof::append::Aof,
+    /// The AOF directory and manifest while the AOF is on.
+    pub aof_layout: Mutex<Option<crate::persist::aof::files::Layout>>,
     /// This value's own `Arc`, for work that outlives a command (BGSAVE's thread).
     me: std::sync::Weak<Shared>,
     /// Signals (SIGTERM, SIGINT) asking the server to save and stop; each one is a new
@@ -155,6 +159,8 @@ impl Shared {
             me: me.clone(),
             stop_requests: tokio::sync::Notify::new(),
             persist: crate::persist::save::State::new(),
+            aof: Default::default(),
+            aof_layout: Mutex::new(None),
             store,
             config: RwLock::new(Arc::new(config)),
             config_gen: AtomicU64::new(0),
@@ -182,11 +188,18 @@ impl Shared {
         let weak = Arc::downgrade(&shared);
         let flags = shared.notify_flags.clone();
         let _ = shared.store.events.set(crate::store::EventHook(Box::new(move |class, event, db, key| {
-            if flags.load(Ordering::Relaxed) & class == 0 {
+            let aof = class == crate::store::EVENT_EXPIRED;
+            if flags.load(Ordering::Relaxed) & class == 0 && !aof {
                 return;
             }
             if let Some(shared) = weak.upgrade() {
-                super::notify::notify(&shared, class, event, db, key, unix_ms());
+                // An expired key is logged as DEL when it is removed, under its shard's lock.
+                if aof && shared.aof.enabled() {
+                    shared.aof.append(db, &[&[b"DEL".as_slice(), key]]);
+                }
+                if flags.load(Ordering::Relaxed) & class != 0 {
+                    super::notify::notify(&shared, class, event, db, key, unix_ms());
+                }
             }
         })));
         shared
