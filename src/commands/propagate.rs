@@ -19,6 +19,15 @@ fn num(n: u64) -> Bytes {
     Bytes::copy_from_slice(itoa::Buffer::new().format(n).as_bytes())
 }
 
+/// A bulk reply's bytes, whichever form it took.
+fn bulk_of(r: &Reply) -> Option<Bytes> {
+    match r {
+        Reply::Bulk(b) => Some(b.clone()),
+        Reply::BulkShort(n, buf) => buf.get(..usize::from(*n)).map(Bytes::copy_from_slice),
+        _ => None,
+    }
+}
+
 /// The key's state now: None if it does not exist, else its expiry.
 fn key_state(ctx: &Ctx, key: &[u8]) -> Option<Option<u64>> {
     let db = ctx.client.db;
@@ -77,22 +86,19 @@ pub fn for_aof(ctx: &Ctx, name: &str, args: &[Bytes], reply: &Reply) -> Vec<Vec<
             }
             vec![out]
         }
-        "incrbyfloat" => match reply {
-            Reply::Bulk(v) => vec![vec![b("SET"), args[1].clone(), v.clone(), b("KEEPTTL")]],
-            _ => same(),
+        "incrbyfloat" => match bulk_of(reply) {
+            Some(v) => vec![vec![b("SET"), args[1].clone(), v, b("KEEPTTL")]],
+            None => same(),
         },
-        "hincrbyfloat" => match reply {
-            Reply::Bulk(v) => vec![vec![b("HSET"), args[1].clone(), args[2].clone(), v.clone()]],
-            _ => same(),
+        "hincrbyfloat" => match bulk_of(reply) {
+            Some(v) => vec![vec![b("HSET"), args[1].clone(), args[2].clone(), v]],
+            None => same(),
         },
         "spop" => {
             let mut out = vec![b("SREM"), args[1].clone()];
             match reply {
-                Reply::Bulk(m) => out.push(m.clone()),
-                Reply::Array(items) | Reply::Set(items) => {
-                    out.extend(items.iter().filter_map(|r| if let Reply::Bulk(m) = r { Some(m.clone()) } else { None }))
-                }
-                _ => return Vec::new(),
+                Reply::Array(items) | Reply::Set(items) => out.extend(items.iter().filter_map(bulk_of)),
+                other => out.extend(bulk_of(other)),
             }
             if out.len() == 2 {
                 return Vec::new();
@@ -102,8 +108,8 @@ pub fn for_aof(ctx: &Ctx, name: &str, args: &[Bytes], reply: &Reply) -> Vec<Vec<
         }
         "blpop" | "brpop" => match reply {
             Reply::Array(kv) if kv.len() == 2 => {
-                let Reply::Bulk(key) = &kv[0] else { return same() };
-                vec![vec![if name == "blpop" { b("LPOP") } else { b("RPOP") }, key.clone()]]
+                let Some(key) = bulk_of(&kv[0]) else { return same() };
+                vec![vec![if name == "blpop" { b("LPOP") } else { b("RPOP") }, key]]
             }
             _ => Vec::new(),
         },
@@ -111,12 +117,12 @@ pub fn for_aof(ctx: &Ctx, name: &str, args: &[Bytes], reply: &Reply) -> Vec<Vec<
         "brpoplpush" => vec![vec![b("RPOPLPUSH"), args[1].clone(), args[2].clone()]],
         "blmpop" | "lmpop" => match reply {
             Reply::Array(kv) if kv.len() == 2 => {
-                let (Reply::Bulk(key), Reply::Array(items)) = (&kv[0], &kv[1]) else { return same() };
+                let (Some(key), Reply::Array(items)) = (bulk_of(&kv[0]), &kv[1]) else { return same() };
                 // LMPOP numkeys key... LEFT|RIGHT; BLMPOP timeout numkeys key... LEFT|RIGHT.
                 let at = if name == "blmpop" { 2 } else { 1 };
                 let n = args.get(at).and_then(|a| crate::numbers::parse_i64(a)).unwrap_or(0).max(0) as usize;
                 let left = args.get(at + 1 + n).is_some_and(|a| is(a, "left"));
-                vec![vec![if left { b("LPOP") } else { b("RPOP") }, key.clone(), num(items.len() as u64)]]
+                vec![vec![if left { b("LPOP") } else { b("RPOP") }, key, num(items.len() as u64)]]
             }
             _ => Vec::new(),
         },
