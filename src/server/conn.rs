@@ -132,6 +132,10 @@ pub async fn serve(shared: Arc<Shared>, mut stream: TcpStream, addr: SocketAddr)
             Ok(0) | Err(_) => break,
             Ok(n) => n,
         };
+        // CLIENT KILL may have landed while the read was ready: nothing more runs.
+        if handle.killed.load(Relaxed) {
+            break;
+        }
         last_activity = std::time::Instant::now();
         shared.stats.net_input_bytes.fetch_add(n as u64, Relaxed);
         if shared.config_generation() != config_gen {
