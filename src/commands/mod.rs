@@ -299,7 +299,10 @@ pub fn dispatch(ctx: &mut Ctx, args: &[Bytes], gate: &mut GateHold, start: std::
         execute(ctx, idx, args, start)
     } else {
         gate.shared();
-        let _order = ordered.then(|| aof.write_lock.lock());
+        if ordered {
+            // Held to the end of the batch: one lock per pipeline, not per command.
+            gate.order();
+        }
         if ctx.shared.shutting_down() {
             return stopped(ctx);
         }
@@ -310,7 +313,9 @@ pub fn dispatch(ctx: &mut Ctx, args: &[Bytes], gate: &mut GateHold, start: std::
     if !ctx.client.ready_keys.is_empty() {
         let ready = std::mem::take(&mut ctx.client.ready_keys);
         gate.shared();
-        let _order = aof.enabled().then(|| aof.write_lock.lock());
+        if aof.enabled() {
+            gate.order();
+        }
         for (db, key) in ready {
             blocking::serve_all(ctx.shared, db, vec![key], ctx.now);
         }

@@ -164,6 +164,7 @@ fn paths(shared: &Shared) -> (PathBuf, PathBuf) {
 pub fn header(aof_base: bool, config: &crate::config::Config) -> Header {
     Header {
         checksum: config.rdbchecksum,
+        commands: aof_base && !config.aof_use_rdb_preamble,
         version: crate::REDIS_VERSION,
         ctime: unix_ms() / 1000,
         used_mem: crate::server::memory::used_memory(),

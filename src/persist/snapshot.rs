@@ -39,6 +39,8 @@ pub struct Header {
     pub aof_base: bool,
     /// Write the CRC-64 trailer (`rdbchecksum yes`); zeros otherwise, as Redis does.
     pub checksum: bool,
+    /// Write commands (an AOF base with `aof-use-rdb-preamble no`) instead of RDB.
+    pub commands: bool,
 }
 
 /// One snapshot being written to a temporary file.
@@ -46,6 +48,7 @@ pub struct Snapshot {
     /// The instant (unix ms): keys expired by then are left out.
     now: u64,
     checksum: bool,
+    commands: bool,
     compress: bool,
     out: Mutex<Out>,
     /// Keys written so far (INFO `current_save_keys_processed`).
@@ -76,18 +79,25 @@ impl Out {
     }
 }
 
+/// The RDB magic and the AUX fields Redis writes.
+fn write_rdb_header(head: &mut Vec<u8>, header: &Header) {
+    encode::write_header(head, RDB_VERSION);
+    encode::write_aux(head, b"redis-ver", header.version.as_bytes());
+    encode::write_aux(head, b"redis-bits", b"64");
+    encode::write_aux(head, b"ctime", header.ctime.to_string().as_bytes());
+    encode::write_aux(head, b"used-mem", header.used_mem.to_string().as_bytes());
+    encode::write_aux(head, b"aof-base", if header.aof_base { b"1" } else { b"0" });
+}
+
 impl Snapshot {
     /// Creates `temp`, writes the header and starts the snapshot in `store`. The caller
     /// holds the server gate exclusively.
     pub fn begin(store: &Store, temp: PathBuf, header: &Header, now: u64, compress: bool) -> io::Result<Arc<Snapshot>> {
         let file = File::create(&temp)?;
         let mut head = Vec::with_capacity(128);
-        encode::write_header(&mut head, RDB_VERSION);
-        encode::write_aux(&mut head, b"redis-ver", header.version.as_bytes());
-        encode::write_aux(&mut head, b"redis-bits", b"64");
-        encode::write_aux(&mut head, b"ctime", header.ctime.to_string().as_bytes());
-        encode::write_aux(&mut head, b"used-mem", header.used_mem.to_string().as_bytes());
-        encode::write_aux(&mut head, b"aof-base", if header.aof_base { b"1" } else { b"0" });
+        if !header.commands {
+            write_rdb_header(&mut head, header);
+        }
         let mut out = Out {
             file: BufWriter::with_capacity(1 << 20, file),
             crc: Crc64::new(),
@@ -99,6 +109,7 @@ impl Snapshot {
         let snap = Arc::new(Snapshot {
             now,
             checksum: header.checksum,
+            commands: header.commands,
             compress,
             out: Mutex::new(out),
             keys_done: AtomicU64::new(0),
@@ -125,9 +136,11 @@ impl Snapshot {
 
     fn close(&self, target: &Path) -> io::Result<()> {
         let mut out = self.out.lock();
-        out.put(&[super::rdb::opcodes::EOF]);
+        if !self.commands {
+            out.put(&[super::rdb::opcodes::EOF]);
+        }
         let crc = if self.checksum { out.crc.finish() } else { 0 };
-        if out.error.is_none() {
+        if out.error.is_none() && !self.commands {
             if let Err(e) = out.file.write_all(&crc.to_le_bytes()) {
                 out.error = Some(e);
             }
@@ -157,12 +170,22 @@ impl ShardSink for Snapshot {
         if e.is_expired(self.now) {
             return;
         }
-        write_entry(out, e, self.compress && walker);
+        if self.commands {
+            super::aof::rewrite::write_entry_commands(out, e);
+        } else {
+            write_entry(out, e, self.compress && walker);
+        }
         self.keys_done.fetch_add(1, Ordering::Relaxed);
     }
 
     fn write(&self, db: usize, bytes: &[u8]) {
         let mut out = self.out.lock();
+        if out.db != Some(db) && self.commands {
+            let mut head = Vec::with_capacity(24);
+            super::aof::append::encode_command(&mut head, &[b"SELECT".as_slice(), db.to_string().as_bytes()]);
+            out.put(&head);
+            out.db = Some(db);
+        }
         if out.db != Some(db) {
             let mut head = Vec::with_capacity(24);
             encode::write_selectdb(&mut head, db as u64);

@@ -405,7 +405,7 @@ impl Batch<'_> {
         pending: &mut Option<Args>,
     ) -> BatchEnd {
         let shared = self.shared;
-        let mut gate = GateHold::new(&shared.gate);
+        let mut gate = GateHold::new(shared);
         // The wall clock is read once per batch; each command's "now" adds the
         // monotonic time elapsed since, so a command costs one clock read, not two.
         let batch_start = std::time::Instant::now();

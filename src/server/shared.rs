@@ -46,12 +46,23 @@ impl ServerStats {
 pub struct GateHold<'s> {
     gate: &'s RwLock<()>,
     guard: Option<RwLockReadGuard<'s, ()>>,
+    /// The AOF's order lock, once a write ran in this batch (always taken after the
+    /// gate, and given up before the gate is taken exclusively).
+    order: Option<parking_lot::MutexGuard<'s, ()>>,
+    order_lock: &'s Mutex<()>,
 }
 
 impl<'s> GateHold<'s> {
-    /// Not holding anything yet.
-    pub fn new(gate: &'s RwLock<()>) -> GateHold<'s> {
-        GateHold { gate, guard: None }
+    /// Not holding anything yet, for a batch on `shared`.
+    pub fn new(shared: &'s Shared) -> GateHold<'s> {
+        GateHold { gate: &shared.gate, guard: None, order: None, order_lock: &shared.aof.write_lock }
+    }
+
+    /// Holds the AOF's write-order lock until the batch ends; the gate must be held.
+    pub fn order(&mut self) {
+        if self.order.is_none() {
+            self.order = Some(self.order_lock.lock());
+        }
     }
 
     /// Makes sure the gate is held shared.
@@ -61,8 +72,9 @@ impl<'s> GateHold<'s> {
         }
     }
 
-    /// Gives up the shared hold and takes the gate exclusively.
+    /// Gives up the shared hold (and the order lock) and takes the gate exclusively.
     pub fn exclusive(&mut self) -> RwLockWriteGuard<'s, ()> {
+        self.order = None;
         self.guard = None;
         self.gate.write()
     }

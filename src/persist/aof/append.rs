@@ -68,6 +68,8 @@ pub struct Aof {
     durable: tokio::sync::watch::Sender<u64>,
     policy: Mutex<Fsync>,
     stop: AtomicBool,
+    /// The writer thread waits for records (so a batch's end must wake it).
+    idle: AtomicBool,
     /// The last write failed (INFO `aof_last_write_status:err`).
     pub write_failed: AtomicBool,
     /// Bytes in the current incr files plus the base (INFO `aof_current_size`).
@@ -90,6 +92,7 @@ impl Default for Aof {
             durable: tokio::sync::watch::channel(0).0,
             policy: Mutex::new(Fsync::EverySec),
             stop: AtomicBool::new(false),
+            idle: AtomicBool::new(false),
             write_failed: AtomicBool::new(false),
             current_size: AtomicU64::new(0),
             base_size: AtomicU64::new(0),
@@ -157,10 +160,7 @@ impl Aof {
             encode_command(&mut p.buf, args);
         }
         p.appended += (p.buf.len() - before) as u64;
-        let end = p.appended;
-        drop(p);
-        self.wake.notify_one();
-        end
+        p.appended
     }
 
     /// Appends commands each with its own database (a MULTI/EXEC block that SELECTs).
@@ -175,15 +175,19 @@ impl Aof {
             encode_command(&mut p.buf, args);
         }
         p.appended += (p.buf.len() - before) as u64;
-        let end = p.appended;
-        drop(p);
-        self.wake.notify_one();
-        end
+        p.appended
     }
 
     /// Appends one command with owned arguments.
     pub fn append_one(&self, db: usize, args: &[Bytes]) -> u64 {
         self.append(db, &[args])
+    }
+
+    /// Wakes the writer thread if it sleeps (once per batch of commands, not per record).
+    pub fn kick(&self) {
+        if self.idle.load(Relaxed) {
+            self.wake.notify_one();
+        }
     }
 
     /// The log position everything appended so far reaches.
@@ -236,7 +240,10 @@ impl Aof {
             let (data, end) = {
                 let mut p = self.pending.lock();
                 if p.buf.is_empty() {
+                    self.idle.store(true, Relaxed);
+                    // Records appended after the check above find `idle` set and kick.
                     self.wake.wait_for(&mut p, Duration::from_millis(100));
+                    self.idle.store(false, Relaxed);
                 }
                 (std::mem::take(&mut p.buf), p.appended)
             };

@@ -174,7 +174,7 @@ fn upgrade_legacy(shared: &Shared, layout: &mut Layout, legacy: &Path) -> Result
 /// the first incr file and persists the manifest (start-up with no AOF yet).
 fn write_base(shared: &Shared, layout: &mut Layout, seq: u64) -> io::Result<()> {
     let config = shared.config();
-    let name = manifest::base_file_name(&layout.name, seq, true);
+    let name = manifest::base_file_name(&layout.name, seq, config.aof_use_rdb_preamble);
     let temp = layout.dir.join(format!("temp-rewriteaof-{}.aof", std::process::id()));
     let header = crate::persist::save::header(true, &config);
     let snap =
@@ -217,7 +217,7 @@ pub fn start_rewrite(shared: &Arc<Shared>) -> Result<(), String> {
     }
     let new_incr = layout.manifest.incrs.last().map(|f| f.seq).unwrap_or(1);
     let base_seq = layout.manifest.base.as_ref().map_or(0, |b| b.seq) + 1;
-    let base_name = manifest::base_file_name(&layout.name, base_seq, true);
+    let base_name = manifest::base_file_name(&layout.name, base_seq, config.aof_use_rdb_preamble);
     let temp = layout.dir.join(format!("temp-rewriteaof-bg-{}.aof", std::process::id()));
     let target = layout.dir.join(&base_name);
     drop(guard);

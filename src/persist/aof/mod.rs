@@ -5,3 +5,4 @@ pub mod files;
 pub mod manifest;
 pub mod reader;
 pub mod replay;
+pub mod rewrite;

@@ -82,7 +82,7 @@ fn replay(
                     changes: Default::default(),
                     touched: Default::default(),
                 };
-                let mut gate = GateHold::new(&shared.gate);
+                let mut gate = GateHold::new(shared);
                 let _ = commands::dispatch(&mut ctx, &args, &mut gate, std::time::Instant::now());
                 drop(gate);
                 if client.multi.is_none() {
