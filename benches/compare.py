@@ -3,9 +3,11 @@
 
 Usage (from the repository root, after `cargo build --release`):
   python3 benches/compare.py [--ferrokv PATH] [--redis PATH] [--rounds 3] [--requests N]
-                             [--keys N] [--quick] [--markdown]
+                             [--keys N] [--quick] [--markdown] [--aof | --aof-only]
   python3 benches/compare.py --markdown          # the README table (~2 min on a quiet host)
   python3 benches/compare.py --quick             # CI smoke run (~6 s; exit 1 on any failure)
+  python3 benches/compare.py --aof-only --markdown   # the AOF table alone (~3 min)
+  python3 benches/compare.py --aof-only --quick      # AOF smoke run (~5 s)
   python3 benches/compare.py --ferrokv /usr/bin/redis-server   # Redis vs itself: the noise
 Progress goes to stderr, the report to stdout. Exit 0 ok, 1 a run failed, 2 a binary is missing.
 
@@ -18,6 +20,12 @@ What it does:
     interleaved test by test, with the order flipped from test to test and from round
     to round, so load from other jobs on this shared host falls on both sides alike
     (the "v2" A/B method of reference/perf-anchors.md B.7).
+  * AOF (`--aof`, opt-in; `--aof-only` skips everything else): SET and INCR with
+    `--appendonly yes --appendfsync {everysec,always}` at -P 1 and -P 16, each server in
+    its own temporary directory (which must report aof_enabled:1), with the same
+    interleaving and medians (n: aof_requests_for; `always` is fsync-bound, ~7k rps at
+    P1 here). Each ratio is held against the issue's bar: >= 0.9 of Redis under everysec,
+    >= 1.0 under always. Redis against itself misses it by noise in a 1-round --quick run.
   * Server CPU: utime+stime of the server process from /proc/PID/stat around each
     redis-benchmark run, reported as CPU seconds per million requests (= µs/request).
     On this 2-vCPU box that is the robust metric: rps swings up to 3x with foreign load,
@@ -172,10 +180,12 @@ def free_port() -> int:
 class Server:
     """One server process, started with the same command line whichever binary it is."""
 
-    def __init__(self, label: str, binary: str, workdir: Path) -> None:
+    def __init__(self, label: str, binary: str, workdir: Path,
+                 extra_args: tuple[str, ...] = ()) -> None:
         self.label = label
         self.binary = binary
         self.workdir = workdir
+        self.extra_args = extra_args  # after the common ones (later wins), e.g. AOF settings
         self.proc: subprocess.Popen[bytes] | None = None
         self.port = 0
         self.logpath: Path | None = None
@@ -184,7 +194,7 @@ class Server:
         self.port = free_port()
         self.logpath = self.workdir / f"{self.label}-{self.port}.log"
         cmd = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
-               "--save", "", "--appendonly", "no"]
+               "--save", "", "--appendonly", "no", *self.extra_args]
         with open(self.logpath, "wb") as logf:
             # Own session: a Ctrl-C in the terminal reaches only this script, which then
             # stops the server itself by PID.
@@ -322,11 +332,12 @@ def requests_for(test: str, pipeline: int, base: int) -> int:
 
 
 def run_benchmark(bench: str, server: Server, test: str, pipeline: int,
-                  requests: int) -> tuple[str, Sample]:
+                  requests: int, timeout: float | None = None) -> tuple[str, Sample]:
     cmd = [bench, "-h", "127.0.0.1", "-p", str(server.port), "-t", test, "-c", str(CLIENTS),
            "-P", str(pipeline), "-n", str(requests), "-r", str(KEYSPACE), "--csv"]
     # Generous: ~1/10 of the quiet-host speed still finishes.
-    timeout = 30 + requests / (5_000 if pipeline == 1 else 40_000)
+    if timeout is None:
+        timeout = 30 + requests / (5_000 if pipeline == 1 else 40_000)
     cpu0 = server.cpu_seconds()
     res = subprocess.run(cmd, capture_output=True, timeout=timeout, text=True)
     cpu1 = server.cpu_seconds()
@@ -410,6 +421,154 @@ def table_rows(cells: dict[tuple[str, int, str], Cell], p: int) -> list[Row]:
         rows.append(Row(r.name or f.name or t.upper(), f.median_rps(), r.median_rps(),
                         f.median_cpu(), r.median_cpu(), f.spread(), r.spread()))
     return rows
+
+
+# --------------------------------------------------------------------------------------
+# AOF throughput (--aof)
+# --------------------------------------------------------------------------------------
+
+AOF_TESTS = ("set", "incr")
+AOF_POLICIES = ("everysec", "always")
+# The issue's bar: ferrokv rps / redis rps with the same appendfsync setting.
+AOF_BAR = {"everysec": 0.9, "always": 1.0}
+
+
+def aof_requests_for(policy: str, pipeline: int, base: int) -> int:
+    """-n for one AOF run. everysec: as without AOF (200k at P1, 2M at P16). always: Redis
+    fsyncs once per event-loop iteration (~7k rps at P1 and ~180k at P16 on this host's
+    disk), so 1/10 of that at P1 and 2x base at P16: ~3 s per run either way."""
+    if policy == "everysec":
+        return requests_for("set", pipeline, base)
+    return max(base // 10, 1000) if pipeline == 1 else base * 2
+
+
+def start_aof_server(label: str, binary: str, workdir: Path, policy: str) -> Server:
+    """A server with `--appendonly yes --appendfsync POLICY` in a directory of its own,
+    which must say so in INFO (a server ignoring the flag would be measured without AOF)."""
+    own_dir = Path(tempfile.mkdtemp(prefix=f"aof-{label}-", dir=workdir))
+    srv = Server(label, binary, own_dir, ("--appendonly", "yes", "--appendfsync", policy))
+    srv.start()
+    info = srv.info("persistence")
+    if info.get("aof_enabled") != "1":
+        srv.stop()
+        raise RuntimeError(f"{label} started with --appendonly yes reports aof_enabled="
+                           f"{info.get('aof_enabled')!r} in INFO persistence, not 1")
+    return srv
+
+
+def aof_throughput(args: argparse.Namespace, workdir: Path,
+                   binaries: dict[str, str]) -> dict[tuple[str, str, int, str], Cell]:
+    """The throughput method (fresh servers per pass, tests interleaved, order flipped)
+    for SET and INCR with the AOF on, per appendfsync policy and -P."""
+    cells: dict[tuple[str, str, int, str], Cell] = {
+        (label, pol, p, t): Cell()
+        for label in binaries for pol in AOF_POLICIES for p in PIPELINES for t in AOF_TESTS}
+    labels = list(binaries)
+    for rnd in range(args.aof_rounds):
+        for qi, policy in enumerate(AOF_POLICIES):
+            for pi, p in enumerate(PIPELINES):
+                servers: dict[str, Server] = {}
+                n = aof_requests_for(policy, p, args.requests)
+                try:
+                    try:
+                        for label in labels:
+                            servers[label] = start_aof_server(label, binaries[label], workdir,
+                                                              policy)
+                    except RuntimeError as e:
+                        log(f"  ! AOF round {rnd + 1} {policy} P={p}: {e}")
+                        for label in labels:
+                            for test in AOF_TESTS:
+                                cells[(label, policy, p, test)].failures += 1
+                        continue
+                    for ti, test in enumerate(AOF_TESTS):
+                        first = (rnd + qi + pi + ti) % 2
+                        for label in (labels[first], labels[1 - first]):
+                            srv, cell = servers[label], cells[(label, policy, p, test)]
+                            try:
+                                if not srv.alive():
+                                    raise RuntimeError(f"died; log tail:\n{srv.log_tail()}")
+                                name, sample = run_benchmark(args.bench, srv, test, p, n,
+                                                             timeout=30 + n / 1_000)
+                            except (RuntimeError, subprocess.TimeoutExpired, OSError) as e:
+                                cell.failures += 1
+                                log(f"  ! AOF round {rnd + 1} {policy} P={p} {test} on "
+                                    f"{label} failed: {e}")
+                                continue
+                            cell.name = name
+                            cell.samples.append(sample)
+                            log(f"  AOF round {rnd + 1}/{args.aof_rounds} {policy:<8} P={p:<2} "
+                                f"{test:<4} {label:<7} {sample.rps:>10.0f} rps  "
+                                f"{sample.cpu_per_mreq:6.2f} cpu s/Mreq  (n={n})")
+                finally:
+                    for srv in servers.values():
+                        srv.stop()
+                        shutil.rmtree(srv.workdir, ignore_errors=True)
+    return cells
+
+
+@dataclass
+class AofRow:
+    policy: str
+    pipeline: int
+    row: Row
+
+    @property
+    def meets_bar(self) -> bool | None:
+        ratio = self.row.ratio
+        return None if ratio is None else ratio >= AOF_BAR[self.policy]
+
+
+def aof_rows(cells: dict[tuple[str, str, int, str], Cell]) -> list[AofRow]:
+    rows = []
+    for pol in AOF_POLICIES:
+        for p in PIPELINES:
+            for t in AOF_TESTS:
+                f, r = cells[("ferrokv", pol, p, t)], cells[("redis", pol, p, t)]
+                rows.append(AofRow(pol, p, Row(r.name or f.name or t.upper(), f.median_rps(),
+                                               r.median_rps(), f.median_cpu(), r.median_cpu(),
+                                               f.spread(), r.spread())))
+    return rows
+
+
+def bar_text(row: AofRow) -> str:
+    met = row.meets_bar
+    return f">= {AOF_BAR[row.policy]:.1f} " + ("n/a" if met is None else "met" if met else "MISSED")
+
+
+def report_aof(args: argparse.Namespace, cells: dict[tuple[str, str, int, str], Cell]) -> str:
+    rows = aof_rows(cells)
+    md = args.markdown
+    intro = (f"AOF: `--appendonly yes --appendfsync POLICY`, each server in its own directory, "
+             f"`redis-benchmark -c {CLIENTS} -r {KEYSPACE}`, median of {args.aof_rounds} "
+             f"interleaved rounds (n: " + ", ".join(
+                 f"{pol} P{p} {aof_requests_for(pol, p, args.requests)}"
+                 for pol in AOF_POLICIES for p in PIPELINES) +
+             "); bar = the issue's minimum ratio; CPU = server CPU s per million requests.")
+    out = ["", intro if md else intro.replace("`", ""), ""]
+    if md:
+        out += ["| fsync | -P | test | ferrokv rps | redis rps | ratio | bar | ferrokv CPU "
+                "| redis CPU |", "|---|---:|---|---:|---:|---:|---|---:|---:|"]
+        for a in rows:
+            r = a.row
+            out.append(f"| {a.policy} | {a.pipeline} | {r.test} | {fmt(r.f_rps, ',.0f')} "
+                       f"| {fmt(r.r_rps, ',.0f')} | {fmt(r.ratio, '.3f')} | {bar_text(a)} "
+                       f"| {fmt(r.f_cpu, '.2f')} | {fmt(r.r_cpu, '.2f')} |")
+    else:
+        out.append(f"{'fsync':<10}{'-P':>3}  {'test':<6}{'ferrokv rps':>12}{'redis rps':>12}"
+                   f"{'ratio':>8}{'sprdF%':>8}{'sprdR%':>8}  {'bar':<12}{'ferrokv cpu':>12}"
+                   f"{'redis cpu':>11}")
+        for a in rows:
+            r = a.row
+            out.append(f"{a.policy:<10}{a.pipeline:>3}  {r.test:<6}{fmt(r.f_rps, '.0f'):>12}"
+                       f"{fmt(r.r_rps, '.0f'):>12}{fmt(r.ratio, '.3f'):>8}"
+                       f"{fmt(r.f_spread, '.1f'):>8}{fmt(r.r_spread, '.1f'):>8}  "
+                       f"{bar_text(a):<12}{fmt(r.f_cpu, '.2f'):>12}{fmt(r.r_cpu, '.2f'):>11}")
+    missed = [a for a in rows if a.meets_bar is False]
+    out.append("")
+    out.append(f"AOF bar: {len(rows) - len(missed)} of {len(rows)} cells met" + (
+        "; missed: " + ", ".join(f"{a.policy} P{a.pipeline} {a.row.test} "
+                                 f"{a.row.ratio:.3f}" for a in missed) if missed else ""))
+    return "\n".join(out)
 
 
 # --------------------------------------------------------------------------------------
@@ -685,6 +844,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                     help="keys for the memory test (default 1000000; 0 skips it)")
     ap.add_argument("--quick", action="store_true",
                     help="smoke run: 1 round, 10000 requests, 100000 keys (< 60 s)")
+    ap.add_argument("--aof", action="store_true",
+                    help="also SET and INCR with --appendonly yes under appendfsync everysec "
+                         "and always (~3 min at the defaults; with --quick ~5 s)")
+    ap.add_argument("--aof-only", action="store_true",
+                    help="only the AOF section (implies --aof; no other throughput, no memory)")
     ap.add_argument("--markdown", action="store_true",
                     help="print the report as Markdown for the README")
     ap.add_argument("--bench", default="redis-benchmark", help=argparse.SUPPRESS)
@@ -695,7 +859,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if args.requests is None:
         args.requests = 10_000 if args.quick else 200_000
     if args.keys is None:
-        args.keys = 100_000 if args.quick else 1_000_000
+        args.keys = 0 if args.aof_only else 100_000 if args.quick else 1_000_000
+    args.aof = args.aof or args.aof_only
+    args.aof_rounds = args.rounds if args.aof else 0
+    if args.aof_only:
+        args.rounds = 0
     if args.rounds < 0 or args.requests < 1 or args.keys < 0:
         ap.error("--rounds, --keys must be >= 0 and --requests >= 1")
     return args
@@ -738,6 +906,7 @@ def main(argv: list[str]) -> int:
     # SIGTERM (e.g. a CI timeout) unwinds through the finally below like Ctrl-C does.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     cells: dict = {}
+    aof_cells: dict = {}
     mem: dict[str, MemResult] = {}
     coll: dict[str, dict[str, MemResult]] = {}
     try:
@@ -746,6 +915,10 @@ def main(argv: list[str]) -> int:
             if args.rounds:
                 log(f"throughput: {args.rounds} rounds x P{PIPELINES} x {TESTS}")
                 cells = throughput(args, workdir, binaries)
+            if args.aof_rounds:
+                log(f"AOF throughput: {args.aof_rounds} rounds x {AOF_POLICIES} x "
+                    f"P{PIPELINES} x {AOF_TESTS}")
+                aof_cells = aof_throughput(args, workdir, binaries)
             if args.keys:
                 load_file = workdir / "load.resp"
                 write_load_file(load_file, args.keys)
@@ -768,12 +941,15 @@ def main(argv: list[str]) -> int:
     print(report(args, cells, mem, meta))
     if coll:
         print(report_collections(args, coll))
+    if aof_cells:
+        print(report_aof(args, aof_cells))
     log(f"loadavg at end: {Path('/proc/loadavg').read_text().strip()}")
     log(f"total wall time: {time.monotonic() - started:.1f} s")
 
     failed = sum(c.failures for c in cells.values()) + sum(not m.ok for m in mem.values())
+    failed += sum(c.failures for c in aof_cells.values())
     failed += sum(not m.ok for per_kind in coll.values() for m in per_kind.values())
-    missing = [k for k, c in cells.items() if not c.samples]
+    missing = [k for k, c in list(cells.items()) + list(aof_cells.items()) if not c.samples]
     if failed or missing:
         log(f"{failed} failed run(s); {len(missing)} test(s) without any sample")
         return 1

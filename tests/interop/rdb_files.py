@@ -61,23 +61,26 @@ TAG = "rdb"
 
 
 class Runner:
-    def __init__(self):
+    """Counts and prints the check lines, each named `TAG/NAME` (aof_files.py passes its own)."""
+
+    def __init__(self, tag=TAG):
+        self.tag = tag
         self.passed = 0
         self.failed = 0
         self.known = 0
 
     def ok(self, name):
         self.passed += 1
-        print(f"ok {TAG}/{name}", flush=True)
+        print(f"ok {self.tag}/{name}", flush=True)
 
     def fail(self, name, why):
         self.failed += 1
         why = why.rstrip().replace("\n", "\n    ")
-        print(f"FAIL {TAG}/{name}: {why}", flush=True)
+        print(f"FAIL {self.tag}/{name}: {why}", flush=True)
 
     def gap(self, name, why):
         self.known += 1
-        print(f"known {TAG}/{name}: FIXME(compat) {why}", flush=True)
+        print(f"known {self.tag}/{name}: FIXME(compat) {why}", flush=True)
 
     def report(self, name, error):
         if error is None:

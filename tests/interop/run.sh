@@ -5,8 +5,10 @@
 #
 # Runs gateway.py under redis-py 5.3.0 (the host scripts' pin) and the newest
 # redis-py 8.x (what the unpinned auth image installs; RESP3 by default), then
-# redis_cli.py (redis-cli output compared with a real redis-server 7.0) and
-# benchmark.sh (redis-benchmark). Each prints `ok NAME` / `FAIL NAME: why` lines;
+# redis_cli.py (redis-cli output compared with a real redis-server 7.0), rdb_files.py
+# and aof_files.py (RDB and AOF files exchanged with redis-server both ways), aof_crash.py
+# (kill -9 under a write load with appendfsync always/everysec) and benchmark.sh
+# (redis-benchmark). Each prints `ok NAME` / `FAIL NAME: why` lines;
 # this script counts them and ends with `N passed, M failed`, exiting 1 if M > 0.
 #
 # A check of a tracked ferrokv gap prints `known NAME: FIXME(compat) ...` while the
@@ -17,8 +19,8 @@
 # The venvs live in ${XDG_CACHE_HOME:-$HOME/.cache}/ferrokv-interop/ and are reused
 # when they hold a working install (a `.complete` marker is written last);
 # INTEROP_REFRESH_VENVS=1 rebuilds them (to pick up a newer redis-py 8.x).
-# A missing tool (redis-cli, redis-benchmark, redis-server, redis-check-rdb, python3,
-# pip) is a failure, never a skip. Every step runs under `timeout`.
+# A missing tool (redis-cli, redis-benchmark, redis-server, redis-check-rdb,
+# redis-check-aof, python3, pip) is a failure, never a skip. Every step runs under `timeout`.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -85,7 +87,7 @@ venv_python() { # DIR REQUIREMENT
 
 # --- prerequisites -----------------------------------------------------------------------
 tools_ok=1
-for tool in redis-cli redis-benchmark redis-server redis-check-rdb python3 timeout; do
+for tool in redis-cli redis-benchmark redis-server redis-check-rdb redis-check-aof python3 timeout; do
     if ! command -v "$tool" >/dev/null 2>&1; then
         fail "prerequisite/$tool" "not found on PATH"
         tools_ok=0
@@ -119,6 +121,8 @@ for spec in "redis-py-5.3.0|redis==5.3.0" "redis-py-8|redis>=8,<9"; do
 done
 run_piece "redis-cli" 60 python3 "$here/redis_cli.py" "$bin"
 run_piece "rdb-files" 60 python3 "$here/rdb_files.py" "$bin"
+run_piece "aof-files" 90 python3 "$here/aof_files.py" "$bin"
+run_piece "aof-crash" 120 python3 "$here/aof_crash.py" "$bin"
 run_piece "redis-benchmark" 120 bash "$here/benchmark.sh" "$bin"
 
 echo "# took $((SECONDS - started)) s"
