@@ -7,6 +7,17 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 use ferrokv::{Config, Server};
 
 fn main() {
+    // Multi-call: run as the AOF checker when called by its name or with --check-aof.
+    let argv: Vec<String> = std::env::args().collect();
+    let program = argv.first().map(|p| p.rsplit('/').next().unwrap_or(p)).unwrap_or_default();
+    if program == "redis-check-aof" || program == "ferrokv-check-aof" {
+        std::process::exit(ferrokv::persist::aof::check::main(&argv));
+    }
+    if argv.get(1).is_some_and(|a| a == "--check-aof") {
+        let mut rest = vec![argv.first().cloned().unwrap_or_default()];
+        rest.extend(argv.iter().skip(2).cloned());
+        std::process::exit(ferrokv::persist::aof::check::main(&rest));
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "-v" || a == "--version") {
         println!(

@@ -1,6 +1,6 @@
-//! Persistence: the RDB format as a pure codec ([`rdb`]), point-in-time snapshots
-//! without fork ([`snapshot`]), saving and save points ([`save`]), loading ([`load`]),
-//! and the mapping between our values and RDB's ([`objects`]).
+//! Persistence: the RDB format as a pure codec ([`rdb`]), the AOF codec and checker
+//! ([`aof`]), point-in-time snapshots without fork ([`snapshot`]), saving and save points
+//! ([`save`]), loading ([`load`]), and the mapping between our values and RDB's ([`objects`]).
 
 pub mod aof;
 pub mod load;

@@ -145,21 +145,27 @@ impl Manifest {
             let (Some(name), true, true) = (name, seq != 0, kind != 0) else {
                 return Err(fail(INVALID_FORMAT));
             };
-            let (Ok(name), Ok(seq)) = (String::from_utf8(name), u64::try_from(seq)) else {
-                return Err(fail(INVALID_FORMAT));
-            };
+            let Ok(name) = String::from_utf8(name) else { return Err(fail(INVALID_FORMAT)) };
+            // Redis keeps seq as a signed number: a negative incr seq is "non-monotonic";
+            // for a base or history file we refuse it (Redis would accept it).
+            let unsigned = u64::try_from(seq);
             match kind {
                 b'b' => {
+                    let Ok(seq) = unsigned else { return Err(fail(INVALID_FORMAT)) };
                     if manifest.base.is_some() {
                         return Err(fail("Found duplicate base file information"));
                     }
                     manifest.base = Some(AofFile { name, seq, kind: FileKind::Base });
                 }
-                b'h' => manifest.history.push(AofFile { name, seq, kind: FileKind::History }),
+                b'h' => {
+                    let Ok(seq) = unsigned else { return Err(fail(INVALID_FORMAT)) };
+                    manifest.history.push(AofFile { name, seq, kind: FileKind::History });
+                }
                 b'i' => {
-                    if seq <= max_incr_seq {
-                        return Err(fail("Found a non-monotonic sequence number"));
-                    }
+                    let seq = match unsigned {
+                        Ok(seq) if seq > max_incr_seq => seq,
+                        _ => return Err(fail("Found a non-monotonic sequence number")),
+                    };
                     max_incr_seq = seq;
                     manifest.incrs.push(AofFile { name, seq, kind: FileKind::Incr });
                 }
