@@ -264,3 +264,81 @@ fn truncated_last_file_loads_when_allowed_and_stops_start_up_otherwise() {
     let err = start_aof(dir.path(), |_| {}).err().expect("must refuse").to_string();
     assert!(err.contains("Bad file format"), "{err}");
 }
+
+#[test]
+fn timestamps_annotate_the_log_and_load_back() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let server = start_aof(dir.path(), |c| c.aof_timestamp_enabled = true).unwrap();
+        let mut con = connect(server.addr());
+        query(&mut con, &["SET", "a", "1"]);
+        settle();
+    }
+    let raw = std::fs::read(aof_dir(dir.path()).join("redis.aof.1.incr.aof")).unwrap();
+    assert!(raw.starts_with(b"#TS:"), "{:?}", String::from_utf8_lossy(&raw));
+    let server = start_aof(dir.path(), |_| {}).unwrap();
+    assert_eq!(query_string(&mut connect(server.addr()), &["GET", "a"]), "1");
+}
+
+/// A Redis 6 single-file AOF is moved into the directory as its base, as Redis 7 does.
+#[test]
+fn a_legacy_single_file_is_upgraded() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("redis.aof"),
+        b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$3\r\nold\r\n$5\r\nvalue\r\n",
+    )
+    .unwrap();
+    let server = start_aof(dir.path(), |_| {}).unwrap();
+    let mut con = connect(server.addr());
+    assert_eq!(query_string(&mut con, &["GET", "old"]), "value");
+    query(&mut con, &["SET", "new", "1"]);
+    settle();
+    assert!(!dir.path().join("redis.aof").exists());
+    assert_eq!(names(dir.path()), ["redis.aof", "redis.aof.1.incr.aof", "redis.aof.manifest"]);
+    assert_eq!(manifest(dir.path()), "file redis.aof seq 1 type b\nfile redis.aof.1.incr.aof seq 1 type i\n");
+    drop(con);
+    drop(server);
+    let server = start_aof(dir.path(), |_| {}).unwrap();
+    let mut con = connect(server.addr());
+    assert_eq!(query_string(&mut con, &["GET", "old"]), "value");
+    assert_eq!(query_string(&mut con, &["GET", "new"]), "1");
+}
+
+/// The last incr file cut at every byte offset: with `aof-load-truncated yes` the
+/// server starts with the commands before the cut; with `no` it refuses; never a panic.
+#[test]
+fn truncation_at_every_offset_of_the_last_file() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let server = start_aof(dir.path(), |_| {}).unwrap();
+        let mut con = connect(server.addr());
+        query(&mut con, &["SET", "a", "1"]);
+        query(&mut con, &["MULTI"]);
+        query(&mut con, &["INCR", "n"]);
+        query(&mut con, &["RPUSH", "l", "x"]);
+        query(&mut con, &["EXEC"]);
+        query(&mut con, &["SET", "b", "2"]);
+        settle();
+    }
+    let incr = aof_dir(dir.path()).join("redis.aof.1.incr.aof");
+    let full = std::fs::read(&incr).unwrap();
+    for cut in 0..full.len() {
+        std::fs::write(&incr, &full[..cut]).unwrap();
+        let refused = start_aof(dir.path(), |c| c.aof_load_truncated = false);
+        // Cuts at a command boundary are complete files; anything else is refused.
+        if let Ok(server) = refused {
+            drop(server);
+            let now = std::fs::read(&incr).unwrap();
+            assert_eq!(now, &full[..cut], "offset {cut}: a complete prefix must load untouched");
+            continue;
+        }
+        std::fs::write(&incr, &full[..cut]).unwrap();
+        let server = start_aof(dir.path(), |_| {}).unwrap_or_else(|e| panic!("offset {cut}: {e}"));
+        let mut con = connect(server.addr());
+        // The transaction is wholly there or wholly not.
+        let n = query(&mut con, &["EXISTS", "n"]);
+        let l = query(&mut con, &["EXISTS", "l"]);
+        assert_eq!(n, l, "offset {cut}: half a MULTI/EXEC was loaded");
+    }
+}

@@ -63,6 +63,7 @@ fn set(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     // server gate exclusively, so turning the AOF on starts its base at one instant).
     let config = shared.config();
     shared.aof.set_policy(crate::persist::aof::append::Fsync::from_config(&config.appendfsync));
+    shared.aof.timestamps.store(config.aof_timestamp_enabled, std::sync::atomic::Ordering::Relaxed);
     if config.appendonly && !was_aof {
         if let Err(why) = crate::persist::aof::files::start_rewrite(&shared.arc()) {
             shared.log(crate::server::log::Level::Warning, &format!("Can't start the AOF: {why}"));

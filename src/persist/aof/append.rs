@@ -50,6 +50,8 @@ struct Pending {
     appended: u64,
     /// The database the log's last SELECT chose, if any.
     db: Option<usize>,
+    /// The unix second of the last `#TS:` annotation (`aof-timestamp-enabled`).
+    last_ts: u64,
 }
 
 /// The running log.
@@ -71,6 +73,8 @@ pub struct Aof {
     stop: AtomicBool,
     /// The writer thread waits for records (so a batch's end must wake it).
     idle: AtomicBool,
+    /// Write `#TS:<unix seconds>` annotations (`aof-timestamp-enabled`).
+    pub timestamps: AtomicBool,
     /// The last write failed (INFO `aof_last_write_status:err`).
     pub write_failed: AtomicBool,
     /// Bytes in the current incr files plus the base (INFO `aof_current_size`).
@@ -94,6 +98,7 @@ impl Default for Aof {
             policy: std::sync::atomic::AtomicU8::new(Fsync::EverySec as u8),
             stop: AtomicBool::new(false),
             idle: AtomicBool::new(false),
+            timestamps: AtomicBool::new(false),
             write_failed: AtomicBool::new(false),
             current_size: AtomicU64::new(0),
             base_size: AtomicU64::new(0),
@@ -157,6 +162,7 @@ impl Aof {
     pub fn append<A: AsRef<[u8]>>(&self, db: usize, commands: &[&[A]]) -> u64 {
         let mut p = self.pending.lock();
         let before = p.buf.len();
+        self.annotate(&mut p);
         if p.db != Some(db) {
             encode_command(&mut p.buf, &[b"SELECT".as_slice(), itoa::Buffer::new().format(db).as_bytes()]);
             p.db = Some(db);
@@ -168,10 +174,24 @@ impl Aof {
         p.appended
     }
 
+    /// Writes a `#TS:` line when the second changed since the last one, as Redis does
+    /// with `aof-timestamp-enabled yes` (loaders skip lines starting with `#`).
+    fn annotate(&self, p: &mut Pending) {
+        if !self.timestamps.load(Relaxed) {
+            return;
+        }
+        let now = crate::server::shared::unix_ms() / 1000;
+        if now != p.last_ts {
+            p.last_ts = now;
+            p.buf.extend_from_slice(format!("#TS:{now}\r\n").as_bytes());
+        }
+    }
+
     /// Appends commands each with its own database (a MULTI/EXEC block that SELECTs).
     pub fn append_each(&self, commands: &[(usize, Vec<Bytes>)]) -> u64 {
         let mut p = self.pending.lock();
         let before = p.buf.len();
+        self.annotate(&mut p);
         for (db, args) in commands {
             if p.db != Some(*db) {
                 encode_command(&mut p.buf, &[b"SELECT".as_slice(), itoa::Buffer::new().format(*db).as_bytes()]);

@@ -121,6 +121,7 @@ pub fn startup(shared: &Arc<Shared>) -> Result<(), String> {
     let base =
         layout.manifest.base.as_ref().map_or(0, |b| std::fs::metadata(layout.dir.join(&b.name)).map_or(0, |m| m.len()));
     aof.base_size.store(base, Relaxed);
+    aof.timestamps.store(config.aof_timestamp_enabled, Relaxed);
     aof.start(file, super::append::Fsync::from_config(&config.appendfsync));
     *shared.aof_layout.lock() = Some(layout);
     Ok(())
