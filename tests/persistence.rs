@@ -587,7 +587,7 @@ fn start_up_with_checksum_off_ignores_the_trailer() {
 /// refused (naming the key and its type) rather than loaded without it.
 #[test]
 fn start_up_refuses_a_redis_dump_with_a_sorted_set() {
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/redis-files/7.0.15/rdb/dump.rdb");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/redis-files/7.0.15/rdb/dump.rdb");
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(&fixture, dir.path().join("dump.rdb")).unwrap_or_else(|e| panic!("{}: {e}", fixture.display()));
     let err = try_start_on(dir.path()).err().expect("a dump with a zset must not load").to_string();

@@ -10,10 +10,11 @@ use std::path::PathBuf;
 
 use ferrokv::persist::rdb::{Item, KeyRecord, Reader, Value};
 
-/// The fixture root, next to the repository (`../shared/fixtures/redis-files`).
+/// The fixture root: a copy of `../shared/fixtures/redis-files` committed under
+/// tests/fixtures so a clean clone tests the same files (re-copy when shared/ changes).
 pub fn fixtures_dir() -> PathBuf {
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/redis-files"));
-    assert!(dir.is_dir(), "fixture directory {} is missing: these tests need shared/ next to the repo", dir.display());
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/redis-files"));
+    assert!(dir.is_dir(), "fixture directory {} is missing (tests/fixtures/redis-files is committed)", dir.display());
     dir
 }
 
