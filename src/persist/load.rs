@@ -108,6 +108,7 @@ fn decode(
                     );
                 }
                 b"ctime" => ctime = crate::numbers::parse_i64(&value),
+                b"aof-base" if value.as_slice() == b"1" => shared.log(Level::Notice, "RDB is base AOF"),
                 b"used-mem" => {
                     if let Some(age) = ctime {
                         let age = (now / 1000) as i64 - age;

@@ -199,6 +199,9 @@ impl Server {
         }
         let _ = cron.join();
         crate::persist::save::abandon_bgsave(&shared);
+        if shared.aof.enabled() {
+            shared.log(Level::Notice, "Calling fsync() on the AOF file.");
+        }
         shared.aof.shutdown();
         shared.log(Level::Warning, "ferrokv is now ready to exit, bye bye...");
         Ok(())

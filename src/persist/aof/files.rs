@@ -106,10 +106,14 @@ pub fn startup(shared: &Arc<Shared>) -> Result<(), String> {
             .map_err(|e| format!("Can't create the AOF base file: {}", io_error_text(&e)))?;
     }
     let file = match layout.manifest.incrs.last() {
-        Some(last) => OpenOptions::new()
-            .append(true)
-            .open(layout.dir.join(&last.name))
-            .map_err(|e| format!("Can't open the append-only file {}: {}", last.name, io_error_text(&e)))?,
+        Some(last) => {
+            shared.log(Level::Notice, &format!("Opening AOF incr file {} on server start", last.name));
+            OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(layout.dir.join(&last.name))
+                .map_err(|e| format!("Can't open the append-only file {}: {}", last.name, io_error_text(&e)))?
+        }
         None => {
             let f = layout.new_incr().map_err(|e| format!("Can't create the AOF incr file: {}", io_error_text(&e)))?;
             layout.persist_manifest().map_err(|e| format!("Can't persist the AOF manifest: {}", io_error_text(&e)))?;
