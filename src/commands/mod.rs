@@ -371,12 +371,15 @@ fn log_to_aof(ctx: &mut Ctx, name: &str, args: &[Bytes], result: &CmdResult) {
     if ctx.changes.get() == 0 {
         return;
     }
-    let cmds = propagate::for_aof(ctx, name, args, reply);
-    if ctx.client.in_exec {
-        ctx.client.exec_log.extend(cmds.into_iter().map(|c| (db, c)));
-    } else if !cmds.is_empty() {
-        let refs: Vec<&[Bytes]> = cmds.iter().map(Vec::as_slice).collect();
-        ctx.client.aof_pos = ctx.shared.aof.append(db, &refs);
+    match propagate::for_aof(ctx, name, args, reply) {
+        None if ctx.client.in_exec => ctx.client.exec_log.push((db, args.to_vec())),
+        None => ctx.client.aof_pos = ctx.shared.aof.append(db, &[args]),
+        Some(cmds) if ctx.client.in_exec => ctx.client.exec_log.extend(cmds.into_iter().map(|c| (db, c))),
+        Some(cmds) if cmds.is_empty() => {}
+        Some(cmds) => {
+            let refs: Vec<&[Bytes]> = cmds.iter().map(Vec::as_slice).collect();
+            ctx.client.aof_pos = ctx.shared.aof.append(db, &refs);
+        }
     }
 }
 

@@ -35,12 +35,12 @@ fn key_state(ctx: &Ctx, key: &[u8]) -> Option<Option<u64>> {
     t.peek_no_touch(db, key).map(|e| e.expire())
 }
 
-/// The commands to log for a write that changed data (`name` in lower case).
-pub fn for_aof(ctx: &Ctx, name: &str, args: &[Bytes], reply: &Reply) -> Vec<Vec<Bytes>> {
-    let same = || vec![args.to_vec()];
-    match name {
+/// The commands to log for a write that changed data (`name` in lower case), or None
+/// when that is the command itself (the common case, which then costs no copy).
+pub fn for_aof(ctx: &Ctx, name: &str, args: &[Bytes], reply: &Reply) -> Option<Vec<Vec<Bytes>>> {
+    Some(match name {
         "set" if args.len() > 3 && args[3..].iter().any(|a| ["ex", "px", "exat", "pxat"].iter().any(|o| is(a, o))) => {
-            let Some(state) = key_state(ctx, &args[1]) else { return vec![vec![b("DEL"), args[1].clone()]] };
+            let Some(state) = key_state(ctx, &args[1]) else { return Some(vec![vec![b("DEL"), args[1].clone()]]) };
             let mut out = vec![args[0].clone(), args[1].clone(), args[2].clone()];
             let mut i = 3;
             while i < args.len() {
@@ -78,7 +78,7 @@ pub fn for_aof(ctx: &Ctx, name: &str, args: &[Bytes], reply: &Reply) -> Vec<Vec<
             Some(None) => vec![vec![b("PERSIST"), args[1].clone()]],
         },
         "restore" => {
-            let Some(state) = key_state(ctx, &args[1]) else { return vec![vec![b("DEL"), args[1].clone()]] };
+            let Some(state) = key_state(ctx, &args[1]) else { return Some(vec![vec![b("DEL"), args[1].clone()]]) };
             let mut out = vec![args[0].clone(), args[1].clone(), num(state.unwrap_or(0)), args[3].clone()];
             out.extend(args[4..].iter().filter(|a| !is(a, "absttl")).cloned());
             if state.is_some() {
@@ -88,11 +88,11 @@ pub fn for_aof(ctx: &Ctx, name: &str, args: &[Bytes], reply: &Reply) -> Vec<Vec<
         }
         "incrbyfloat" => match bulk_of(reply) {
             Some(v) => vec![vec![b("SET"), args[1].clone(), v, b("KEEPTTL")]],
-            None => same(),
+            None => return None,
         },
         "hincrbyfloat" => match bulk_of(reply) {
             Some(v) => vec![vec![b("HSET"), args[1].clone(), args[2].clone(), v]],
-            None => same(),
+            None => return None,
         },
         "spop" => {
             let mut out = vec![b("SREM"), args[1].clone()];
@@ -101,14 +101,14 @@ pub fn for_aof(ctx: &Ctx, name: &str, args: &[Bytes], reply: &Reply) -> Vec<Vec<
                 other => out.extend(bulk_of(other)),
             }
             if out.len() == 2 {
-                return Vec::new();
+                return Some(Vec::new());
             }
             // The set may be gone now; SREM of its last members deletes it on replay too.
             vec![out]
         }
         "blpop" | "brpop" => match reply {
             Reply::Array(kv) if kv.len() == 2 => {
-                let Some(key) = bulk_of(&kv[0]) else { return same() };
+                let key = bulk_of(&kv[0])?;
                 vec![vec![if name == "blpop" { b("LPOP") } else { b("RPOP") }, key]]
             }
             _ => Vec::new(),
@@ -117,7 +117,7 @@ pub fn for_aof(ctx: &Ctx, name: &str, args: &[Bytes], reply: &Reply) -> Vec<Vec<
         "brpoplpush" => vec![vec![b("RPOPLPUSH"), args[1].clone(), args[2].clone()]],
         "blmpop" | "lmpop" => match reply {
             Reply::Array(kv) if kv.len() == 2 => {
-                let (Some(key), Reply::Array(items)) = (bulk_of(&kv[0]), &kv[1]) else { return same() };
+                let (Some(key), Reply::Array(items)) = (bulk_of(&kv[0]), &kv[1]) else { return None };
                 // LMPOP numkeys key... LEFT|RIGHT; BLMPOP timeout numkeys key... LEFT|RIGHT.
                 let at = if name == "blmpop" { 2 } else { 1 };
                 let n = args.get(at).and_then(|a| crate::numbers::parse_i64(a)).unwrap_or(0).max(0) as usize;
@@ -126,8 +126,8 @@ pub fn for_aof(ctx: &Ctx, name: &str, args: &[Bytes], reply: &Reply) -> Vec<Vec<
             }
             _ => Vec::new(),
         },
-        _ => same(),
-    }
+        _ => return None,
+    })
 }
 
 /// What a blocked client that was served logs: the pop it was served (BLPOP → LPOP,
