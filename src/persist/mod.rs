@@ -20,9 +20,8 @@ pub fn io_error_text(e: &std::io::Error) -> String {
 
 /// Bytes quoted as Redis's `sdscatrepr` does, for messages that name a key.
 pub fn repr(s: &[u8]) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    rdb::escape_bytes(&mut out, s);
-    out.push('"');
-    out
+    let mut out = Vec::with_capacity(s.len() + 2);
+    crate::sds::quote_arg(s, &mut out);
+    // quote_arg writes printable ASCII only.
+    String::from_utf8_lossy(&out).into_owned()
 }

@@ -196,33 +196,43 @@ fn saved(shared: &Shared, dirty_at_start: u64) {
     state.saves.fetch_add(1, Relaxed);
 }
 
+/// Starts a dump into `temp` (the caller holds the server gate exclusively); a file
+/// that cannot be created is logged as Redis logs it.
+fn begin_dump(shared: &Shared, temp: &std::path::Path) -> io::Result<Arc<Snapshot>> {
+    let config = shared.config();
+    let begun =
+        Snapshot::begin(&shared.store, temp.to_path_buf(), &header(false, &config), unix_ms(), config.rdbcompression);
+    if let Err(e) = &begun {
+        log_open_error(shared, temp, e);
+    }
+    begun
+}
+
+/// Finishes a dump onto `target` and records the result: LASTSAVE and the changes it
+/// covered on success, Redis's log line either way.
+fn finish_dump(shared: &Shared, snap: &Snapshot, target: &std::path::Path, dirty_at_start: u64) -> io::Result<()> {
+    let result = snap.finish(&shared.store, target);
+    match &result {
+        Ok(()) => {
+            shared.log(Level::Notice, "DB saved on disk");
+            saved(shared, dirty_at_start);
+        }
+        Err(e) => {
+            shared.log(Level::Warning, &format!("Write error saving DB on disk: {}", super::io_error_text(e)));
+        }
+    }
+    result
+}
+
 /// SAVE (and the saves of SHUTDOWN, FLUSHALL and DEBUG RELOAD): writes the whole
 /// dataset now, in this thread. The caller holds the server gate exclusively. Waits for
 /// a running background save first.
 pub fn save(shared: &Shared) -> io::Result<()> {
     shared.persist.wait_idle();
     let (target, temp) = paths(shared);
-    let config = shared.config();
     let dirty = shared.stats.dirty.load(Relaxed);
-    let snap =
-        match Snapshot::begin(&shared.store, temp.clone(), &header(false, &config), unix_ms(), config.rdbcompression) {
-            Ok(s) => s,
-            Err(e) => {
-                log_open_error(shared, &temp, &e);
-                return Err(e);
-            }
-        };
-    match snap.finish(&shared.store, &target) {
-        Ok(()) => {
-            shared.log(Level::Notice, "DB saved on disk");
-            saved(shared, dirty);
-            Ok(())
-        }
-        Err(e) => {
-            shared.log(Level::Warning, &format!("Write error saving DB on disk: {}", super::io_error_text(&e)));
-            Err(e)
-        }
-    }
+    let snap = begin_dump(shared, &temp)?;
+    finish_dump(shared, &snap, &target, dirty)
 }
 
 /// BGSAVE: starts a background save. The caller holds the server gate exclusively.
@@ -234,46 +244,31 @@ pub fn bgsave(shared: &Arc<Shared>) -> bool {
         return false;
     }
     let state = &shared.persist;
-    let now_s = unix_ms() / 1000;
-    state.last_bgsave_try.store(now_s, Relaxed);
+    state.last_bgsave_try.store(unix_ms() / 1000, Relaxed);
     state.scheduled.store(false, Relaxed);
     let (target, temp) = paths(shared);
-    let config = shared.config();
     let dirty = shared.stats.dirty.load(Relaxed);
     let started = Instant::now();
     shared.log(Level::Notice, &format!("Background saving started by pid {}", std::process::id()));
-    let snap =
-        match Snapshot::begin(&shared.store, temp.clone(), &header(false, &config), unix_ms(), config.rdbcompression) {
-            Ok(s) => s,
-            Err(e) => {
-                log_open_error(shared, &temp, &e);
-                shared.log(Level::Warning, "Background saving error");
-                state.last_bgsave_ok.store(false, Relaxed);
-                state.last_bgsave_secs.store(0, Relaxed);
-                return true;
-            }
-        };
+    let Ok(snap) = begin_dump(shared, &temp) else {
+        shared.log(Level::Warning, "Background saving error");
+        state.last_bgsave_ok.store(false, Relaxed);
+        state.last_bgsave_secs.store(0, Relaxed);
+        return true;
+    };
     drop(running);
     let worker = shared.clone();
     run_in_background(shared, snap.clone(), Kind::Rdb, move || {
         let shared = worker;
-        let result = snap.finish(&shared.store, &target);
-        let state = &shared.persist;
-        state.last_bgsave_secs.store(started.elapsed().as_secs() as i64, Relaxed);
-        match result {
-            Ok(()) => {
-                shared.log(Level::Notice, "DB saved on disk");
-                saved(&shared, dirty);
-                shared.log(Level::Notice, "Background saving terminated with success");
-                true
-            }
-            Err(e) => {
-                shared.log(Level::Warning, &format!("Write error saving DB on disk: {}", super::io_error_text(&e)));
-                shared.log(Level::Warning, "Background saving error");
-                state.last_bgsave_ok.store(false, Relaxed);
-                false
-            }
+        let result = finish_dump(&shared, &snap, &target, dirty);
+        shared.persist.last_bgsave_secs.store(started.elapsed().as_secs() as i64, Relaxed);
+        if result.is_ok() {
+            shared.log(Level::Notice, "Background saving terminated with success");
+        } else {
+            shared.log(Level::Warning, "Background saving error");
+            shared.persist.last_bgsave_ok.store(false, Relaxed);
         }
+        result.is_ok()
     });
     true
 }

@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use super::crc64::crc64;
 use super::listpack::Entry;
 use super::types::{self as t};
-use super::{escape_bytes, intset, listpack, lzf, opcodes, ziplist, zipmap};
+use super::{intset, listpack, lzf, opcodes, ziplist, zipmap};
 use super::{Error, ErrorKind, Item, KeyRecord, Value, RDB_MAX_VERSION};
 use crate::numbers::parse_f64;
 
@@ -576,9 +576,7 @@ impl<'a> Reader<'a> {
             Err(mut e) => {
                 if e.kind == ErrorKind::Unsupported {
                     e.offset = at;
-                    e.message.push_str(" for key \"");
-                    escape_bytes(&mut e.message, &key);
-                    e.message.push_str(&format!("\" in db {}", self.db));
+                    e.message.push_str(&format!(" for key {} in db {}", crate::persist::repr(&key), self.db));
                 }
                 return Err(e);
             }

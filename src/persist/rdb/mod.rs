@@ -245,23 +245,3 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
-
-/// Appends `s` to `out` as Redis's `sdscatrepr` would quote it, without the quotes.
-pub fn escape_bytes(out: &mut String, s: &[u8]) {
-    for &b in s {
-        match b {
-            b'\\' => out.push_str("\\\\"),
-            b'"' => out.push_str("\\\""),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            0x07 => out.push_str("\\a"),
-            0x08 => out.push_str("\\b"),
-            0x20..=0x7e => out.push(b as char),
-            _ => {
-                use fmt::Write;
-                let _ = write!(out, "\\x{b:02x}");
-            }
-        }
-    }
-}
