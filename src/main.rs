@@ -76,8 +76,12 @@ fn main() {
     } else {
         config.resolve_path(&config.pidfile).display().to_string()
     };
+    // The workers report parking, for the AOF's group commit (see server::idle).
+    ferrokv::server::idle::set_workers(config.worker_threads());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(config.worker_threads())
+        .on_thread_park(ferrokv::server::idle::parked)
+        .on_thread_unpark(ferrokv::server::idle::unparked)
         .enable_all()
         .build()
     {

@@ -200,15 +200,17 @@ pub async fn serve(shared: Arc<Shared>, mut stream: TcpStream, addr: SocketAddr)
             }
         }
         publish_meta(&client, &rbuf, &wbuf, &shared);
-        // The batch's records go to the writer thread; under `appendfsync always` no
-        // reply leaves before the writes it acknowledges are on disk (one fsync covers
-        // every connection waiting at that moment).
-        if client.aof_pos > 0 && shared.aof.enabled() {
-            shared.aof.kick();
-            if shared.aof.policy() == crate::persist::aof::append::Fsync::Always {
-                shared.aof.wait_durable(client.aof_pos).await;
-            }
+        // Under `appendfsync always` no reply leaves before the writes it acknowledges
+        // are on disk (one fsync covers every connection waiting at that moment); the
+        // other policies leave the batch's records to the writer thread's next pass.
+        if client.aof_pos > 0
+            && shared.aof.enabled()
+            && shared.aof.policy() == crate::persist::aof::append::Fsync::Always
+        {
+            shared.aof.wait_durable(client.aof_pos).await;
         }
+        // A later batch of reads waits for nothing.
+        client.aof_pos = 0;
         if !wbuf.is_empty() {
             shared.stats.net_output_bytes.fetch_add(wbuf.len() as u64, Relaxed);
             if !write_unless_killed(&mut stream, &wbuf, &handle).await {

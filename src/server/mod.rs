@@ -7,6 +7,7 @@
 pub mod client;
 pub mod conn;
 pub mod cron;
+pub mod idle;
 pub mod log;
 pub mod memory;
 pub mod notify;
@@ -125,6 +126,7 @@ impl Server {
         shared.stats.dirty.store(0, std::sync::atomic::Ordering::Relaxed);
         let writer = shared.clone();
         std::thread::Builder::new().name("ferrokv-aof".into()).spawn(move || writer.aof.run_writer())?;
+        idle::install(Arc::downgrade(&shared));
         Ok(Server { shared, listeners })
     }
 

@@ -16,8 +16,13 @@
 //! second; `no` never fsyncs.
 
 use std::fs::File;
+use std::future::Future;
 use std::io::Write;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::pin::Pin;
+use std::sync::atomic::{
+    AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering::Acquire, Ordering::Relaxed, Ordering::Release,
+};
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -42,6 +47,22 @@ impl Fsync {
     }
 }
 
+/// What the writer thread is doing, for [`Aof::waiter_arrived`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Writer {
+    /// Writing or fsyncing: it looks at the buffer again when done.
+    Busy = 0,
+    /// Sleeping on an empty buffer.
+    Empty = 1,
+    /// Under `always`, leaving the writes to the workers ([`Aof::before_sleep`]).
+    Fallback = 2,
+}
+
+/// Under `always` with a runtime that reports idleness, how often the writer thread
+/// looks for records the workers left (they write and fsync when they run out of work,
+/// see [`Aof::before_sleep`]; under a load that never lets them, this thread does).
+const FALLBACK_TICK: Duration = Duration::from_millis(1);
+
 /// Records waiting for the writer thread.
 #[derive(Debug, Default)]
 struct Pending {
@@ -52,6 +73,77 @@ struct Pending {
     db: Option<usize>,
     /// The unix second of the last `#TS:` annotation (`aof-timestamp-enabled`).
     last_ts: u64,
+}
+
+/// The position known to be on disk, and the connections waiting for it to reach theirs.
+///
+/// Each waiter is woken only once the position covers its own records: a connection
+/// whose records were appended while an fsync ran sleeps through that fsync's
+/// publication (a broadcast would wake every waiter on every fsync, half of them for
+/// nothing, and each wake-up is a task hop between threads).
+#[derive(Debug, Default)]
+struct Durable {
+    pos: AtomicU64,
+    waiters: Mutex<Vec<(u64, Waker)>>,
+    /// The list's length, read without its lock.
+    waiting: AtomicUsize,
+}
+
+impl Durable {
+    /// Publishes `end` as on disk and wakes the waiters it satisfies.
+    fn publish(&self, end: u64) {
+        self.pos.store(end, Release);
+        let ready: Vec<Waker> = {
+            let mut waiters = self.waiters.lock();
+            if waiters.is_empty() {
+                return;
+            }
+            let (ready, later): (Vec<_>, Vec<_>) = waiters.drain(..).partition(|(pos, _)| *pos <= end);
+            *waiters = later;
+            self.waiting.store(waiters.len(), Relaxed);
+            ready.into_iter().map(|(_, w)| w).collect()
+        };
+        // Woken outside the lock, so a woken task never waits for the list.
+        for w in ready {
+            w.wake();
+        }
+    }
+}
+
+/// The future of [`Aof::wait_durable`].
+struct WaitDurable<'a> {
+    aof: &'a Aof,
+    pos: u64,
+    /// Listed already (a poll that was not a wake-up must not list it twice).
+    listed: bool,
+}
+
+impl Future for WaitDurable<'_> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let durable = &self.aof.durable;
+        if durable.pos.load(Acquire) >= self.pos {
+            return Poll::Ready(());
+        }
+        {
+            let mut waiters = durable.waiters.lock();
+            // Checked again under the list's lock: `publish` stores the position before
+            // it takes the lock, so either this load sees it or `publish` sees this waiter.
+            if durable.pos.load(Acquire) >= self.pos {
+                return Poll::Ready(());
+            }
+            let listed = self.listed.then(|| waiters.iter_mut().find(|(_, w)| w.will_wake(cx.waker()))).flatten();
+            match listed {
+                Some(entry) => entry.0 = self.pos,
+                None => waiters.push((self.pos, cx.waker().clone())),
+            }
+            durable.waiting.store(waiters.len(), Relaxed);
+        }
+        self.listed = true;
+        self.aof.waiter_arrived();
+        Poll::Pending
+    }
 }
 
 /// The running log.
@@ -66,13 +158,16 @@ pub struct Aof {
     file: Mutex<Option<File>>,
     /// Position written to the file (not necessarily fsynced).
     written: AtomicU64,
+    /// The file holds records not yet fsynced (changed under `file`'s lock).
+    unsynced: AtomicBool,
     /// Position known to be on disk; connections under `always` wait on it.
-    durable: tokio::sync::watch::Sender<u64>,
+    durable: Durable,
     /// The fsync policy, as [`Fsync`]'s index.
     policy: std::sync::atomic::AtomicU8,
     stop: AtomicBool,
-    /// The writer thread waits for records (so a batch's end must wake it).
-    idle: AtomicBool,
+    /// What the writer thread waits for ([`Writer`]), so that a waiter's arrival wakes
+    /// it only when it needs waking.
+    writer: AtomicU8,
     /// Write `#TS:<unix seconds>` annotations (`aof-timestamp-enabled`).
     pub timestamps: AtomicBool,
     /// The last write failed (INFO `aof_last_write_status:err`).
@@ -94,10 +189,11 @@ impl Default for Aof {
             wake: Condvar::new(),
             file: Mutex::new(None),
             written: AtomicU64::new(0),
-            durable: tokio::sync::watch::channel(0).0,
+            unsynced: AtomicBool::new(false),
+            durable: Durable::default(),
             policy: std::sync::atomic::AtomicU8::new(Fsync::EverySec as u8),
             stop: AtomicBool::new(false),
-            idle: AtomicBool::new(false),
+            writer: AtomicU8::new(Writer::Busy as u8),
             timestamps: AtomicBool::new(false),
             write_failed: AtomicBool::new(false),
             current_size: AtomicU64::new(0),
@@ -140,7 +236,7 @@ impl Aof {
     /// Stops logging: what is pending is written and fsynced first.
     pub fn stop_logging(&self) {
         self.enabled.store(false, Relaxed);
-        self.flush_now(true);
+        self.flush_now();
         *self.file.lock() = None;
     }
 
@@ -208,10 +304,13 @@ impl Aof {
         self.append(db, &[args])
     }
 
-    /// Wakes the writer thread if it sleeps (once per batch of commands, not per record;
-    /// only `always` needs it, the others are picked up within a millisecond).
-    pub fn kick(&self) {
-        if self.idle.load(Relaxed) && self.policy() == Fsync::Always {
+    /// A connection began to wait for the log to reach its records (`always`): the
+    /// writer is woken if it sleeps on an empty buffer.
+    fn waiter_arrived(&self) {
+        if self.writer.load(Relaxed) == Writer::Empty as u8 {
+            // Under the buffer's lock, so the writer is either before its check (and
+            // sees this waiter) or asleep (and gets the notification).
+            let _p = self.pending.lock();
             self.wake.notify_one();
         }
     }
@@ -223,35 +322,69 @@ impl Aof {
 
     /// Waits until the log is on disk up to `pos` (`appendfsync always`).
     pub async fn wait_durable(&self, pos: u64) {
-        let mut rx = self.durable.subscribe();
-        let _ = rx.wait_for(|v| *v >= pos).await;
+        WaitDurable { aof: self, pos, listed: false }.await
     }
 
     /// Writes what is pending now, in this thread (a rewrite's switch, shutdown), and
-    /// fsyncs it when `sync`.
-    pub fn flush_now(&self, sync: bool) {
+    /// fsyncs it.
+    pub fn flush_now(&self) {
         let mut file = self.file.lock();
+        self.write_out(&mut file, true);
+    }
+
+    /// Takes the pending records, writes them to the incr file (`file`, locked), fsyncs
+    /// when `sync` and the file holds unsynced records, and publishes the position
+    /// (under `always` only once it is on disk). Returns whether it fsynced.
+    fn write_out(&self, file: &mut Option<File>, sync: bool) -> bool {
         let (data, end) = {
             let mut p = self.pending.lock();
             (std::mem::take(&mut p.buf), p.appended)
         };
-        if let Some(f) = file.as_mut() {
-            let ok = f.write_all(&data).is_ok() && (!sync || f.sync_data().is_ok());
+        let Some(f) = file.as_mut() else {
+            // Not logging: nothing can be made durable, so nobody may wait.
+            self.durable.publish(end);
+            return false;
+        };
+        if !data.is_empty() {
+            let ok = f.write_all(&data).is_ok();
             self.write_failed.store(!ok, Relaxed);
             if ok {
                 self.current_size.fetch_add(data.len() as u64, Relaxed);
+                self.unsynced.store(true, Relaxed);
             }
         }
         self.written.store(end, Relaxed);
-        if sync {
-            self.durable.send_replace(end);
+        let mut synced = false;
+        if sync && self.unsynced.load(Relaxed) {
+            let ok = f.sync_data().is_ok();
+            self.write_failed.store(!ok, Relaxed);
+            self.unsynced.store(false, Relaxed);
+            synced = true;
+        }
+        if !self.unsynced.load(Relaxed) || self.policy() != Fsync::Always {
+            self.durable.publish(end);
+        }
+        synced
+    }
+
+    /// Every worker of the runtime has run out of work: the moment Redis's event loop
+    /// reaches `beforeSleep`. Under `always`, the last worker writes and fsyncs what the
+    /// connections appended, here, before it parks: one fsync covers every write that
+    /// could run before it, and no other thread has to wake up for it.
+    pub fn before_sleep(&self) {
+        if self.policy() != Fsync::Always || self.durable.waiting.load(Relaxed) == 0 || !self.enabled() {
+            return;
+        }
+        // The writer thread (or a rewrite's switch) is at it: it publishes.
+        if let Some(mut file) = self.file.try_lock() {
+            self.write_out(&mut file, true);
         }
     }
 
     /// Replaces the incr file (a rewrite's switch): pending records go to the old one
     /// first, fsynced. The caller holds the server gate exclusively.
     pub fn switch_file(&self, file: File) {
-        self.flush_now(true);
+        self.flush_now();
         *self.file.lock() = Some(file);
         // The new file starts with its own SELECT.
         self.pending.lock().db = None;
@@ -261,56 +394,41 @@ impl Aof {
     /// fsync per policy, publish positions.
     pub fn run_writer(&self) {
         let mut last_fsync = Instant::now();
-        let mut unsynced = false;
         while !self.stop.load(Relaxed) {
-            let (data, end) = {
-                let mut p = self.pending.lock();
-                if p.buf.is_empty() {
-                    self.idle.store(true, Relaxed);
-                    // Records appended after the check above find `idle` set and kick
-                    // (`always`); under the other policies the thread comes round every
-                    // millisecond instead, which costs far less than a wake-up per batch.
-                    let tick = if self.policy() == Fsync::Always { 100 } else { 1 };
-                    self.wake.wait_for(&mut p, Duration::from_millis(tick));
-                    self.idle.store(false, Relaxed);
-                }
-                (std::mem::take(&mut p.buf), p.appended)
-            };
             let policy = self.policy();
-            let mut file = self.file.lock();
-            let Some(f) = file.as_mut() else {
-                // Not logging: nothing can be made durable, so nobody may wait.
-                self.durable.send_replace(end);
-                continue;
-            };
-            if !data.is_empty() {
-                let ok = f.write_all(&data).is_ok();
-                self.write_failed.store(!ok, Relaxed);
-                if ok {
-                    self.current_size.fetch_add(data.len() as u64, Relaxed);
-                    unsynced = true;
-                }
-            }
-            self.written.store(end, Relaxed);
-            match policy {
-                Fsync::Always => {
-                    if unsynced {
-                        let ok = f.sync_data().is_ok();
-                        self.write_failed.store(!ok, Relaxed);
-                        unsynced = false;
+            {
+                let mut p = self.pending.lock();
+                if policy == Fsync::Always && crate::server::idle::reporting() {
+                    // The workers write and fsync when they run out of work; this thread
+                    // only takes what they leave behind.
+                    self.writer.store(Writer::Fallback as u8, Relaxed);
+                    self.wake.wait_for(&mut p, FALLBACK_TICK);
+                    if p.buf.is_empty() {
+                        continue;
                     }
-                    self.durable.send_replace(end);
+                } else if p.buf.is_empty() {
+                    // Under `always` the connection that appended wakes the thread when
+                    // it begins to wait; under the other policies the thread comes round
+                    // every millisecond instead, which costs far less than a wake-up per
+                    // batch.
+                    self.writer.store(Writer::Empty as u8, Relaxed);
+                    let tick = if policy == Fsync::Always { 100 } else { 1 };
+                    self.wake.wait_for(&mut p, Duration::from_millis(tick));
+                }
+                self.writer.store(Writer::Busy as u8, Relaxed);
+            }
+            let mut file = self.file.lock();
+            match self.policy() {
+                Fsync::Always => {
+                    self.write_out(&mut file, true);
                 }
                 Fsync::EverySec => {
-                    if unsynced && last_fsync.elapsed() >= Duration::from_secs(1) {
-                        let _ = f.sync_data();
+                    if self.write_out(&mut file, last_fsync.elapsed() >= Duration::from_secs(1)) {
                         last_fsync = Instant::now();
-                        unsynced = false;
                     }
-                    self.durable.send_replace(end);
                 }
                 Fsync::No => {
-                    self.durable.send_replace(end);
+                    self.write_out(&mut file, false);
                 }
             }
         }
@@ -321,7 +439,76 @@ impl Aof {
         self.stop.store(true, Relaxed);
         self.wake.notify_all();
         if self.enabled() {
-            self.flush_now(true);
+            self.flush_now();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::task::Wake;
+
+    /// Counts its wake-ups.
+    #[derive(Default)]
+    struct Count(AtomicU64);
+
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Relaxed);
+        }
+    }
+
+    fn poll(fut: &mut Pin<Box<WaitDurable<'_>>>, count: &Arc<Count>) -> Poll<()> {
+        let waker = Waker::from(count.clone());
+        fut.as_mut().poll(&mut Context::from_waker(&waker))
+    }
+
+    #[test]
+    fn a_published_position_wakes_only_the_waiters_it_covers() {
+        let aof = Aof::default();
+        let (early, late) = (Arc::new(Count::default()), Arc::new(Count::default()));
+        let mut wait_early = Box::pin(WaitDurable { aof: &aof, pos: 10, listed: false });
+        let mut wait_late = Box::pin(WaitDurable { aof: &aof, pos: 20, listed: false });
+        assert!(poll(&mut wait_early, &early).is_pending());
+        assert!(poll(&mut wait_late, &late).is_pending());
+        assert_eq!(aof.durable.waiting.load(Relaxed), 2);
+
+        aof.durable.publish(15);
+        assert_eq!(early.0.load(Relaxed), 1);
+        assert_eq!(late.0.load(Relaxed), 0, "a waiter past the position sleeps on");
+        assert!(poll(&mut wait_early, &early).is_ready());
+        assert!(poll(&mut wait_late, &late).is_pending());
+        assert_eq!(aof.durable.waiting.load(Relaxed), 1, "re-polled without a wake-up: listed once");
+
+        aof.durable.publish(20);
+        assert_eq!(late.0.load(Relaxed), 1);
+        assert!(poll(&mut wait_late, &late).is_ready());
+        assert_eq!(aof.durable.waiting.load(Relaxed), 0);
+        // Already durable: ready without being listed.
+        assert!(poll(&mut Box::pin(WaitDurable { aof: &aof, pos: 5, listed: false }), &early).is_ready());
+    }
+
+    #[test]
+    fn before_sleep_writes_and_fsyncs_for_a_waiting_connection() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("incr.aof");
+        let aof = Aof::default();
+        aof.start(File::create(&path).unwrap(), Fsync::Always);
+        let pos = aof.append(0, &[&[b"SET".as_slice(), b"k", b"v"]]);
+        // Nobody waits yet: nothing to do.
+        aof.before_sleep();
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
+
+        let count = Arc::new(Count::default());
+        let mut wait = Box::pin(WaitDurable { aof: &aof, pos, listed: false });
+        assert!(poll(&mut wait, &count).is_pending());
+        aof.before_sleep();
+        assert_eq!(count.0.load(Relaxed), 1);
+        assert!(poll(&mut wait, &count).is_ready());
+        let logged = std::fs::read(&path).unwrap();
+        assert_eq!(logged, b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n");
+        assert_eq!(aof.written.load(Relaxed), logged.len() as u64);
     }
 }
