@@ -196,6 +196,9 @@ pub fn client_line(h: &ClientHandle, own_id: u64, current_cmd: Option<&str>) -> 
     let age = h.created.elapsed().as_secs();
     let idle = m.last_interaction.elapsed().as_secs();
     let mut flags = String::new();
+    if m.monitor {
+        flags.push('O');
+    }
     if m.subs + m.psubs > 0 {
         flags.push('P');
     }

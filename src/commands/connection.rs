@@ -161,6 +161,9 @@ fn quit(ctx: &mut Ctx, _a: &[Bytes]) -> CmdResult {
 fn reset(ctx: &mut Ctx, _a: &[Bytes]) -> CmdResult {
     super::transactions::unwatch_all(ctx);
     super::pubsub::unsubscribe_all(ctx);
+    if std::mem::take(&mut ctx.client.monitor) {
+        ctx.shared.monitors.remove(ctx.client.id);
+    }
     let c = &mut *ctx.client;
     c.multi = None;
     c.multi_error = false;

@@ -70,6 +70,10 @@ pub const MISCONF: &str = "MISCONF Redis is configured to save RDB snapshots, bu
 pub const DB_INDEX_OUT_OF_RANGE: &str = "ERR DB index is out of range";
 pub const SAME_OBJECT: &str = "ERR source and destination objects are the same";
 pub const NOAUTH: &str = "NOAUTH Authentication required.";
+/// A MONITOR client (a replica to Redis) running a command that reads or writes keys.
+pub const REPLICA_KEYSPACE: &str = "ERR Replica can't interact with the keyspace";
+/// MONITOR queued in a transaction (Redis denies it to a client that may not block).
+pub const MONITOR_IN_EXEC: &str = "ERR MONITOR isn't allowed for DENY BLOCKING client";
 pub const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
 pub const AUTH_NOT_CONFIGURED: &str = "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?";
 pub const HELLO_NOAUTH: &str = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time";

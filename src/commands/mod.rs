@@ -260,6 +260,10 @@ pub fn dispatch(ctx: &mut Ctx, args: &[Bytes], gate: &mut GateHold, start: std::
         return reject_maybe_exec(ctx, &entry.fullname, CmdError::from(errors::NOAUTH));
     }
 
+    // A monitor is a replica to Redis: it may not read or write keys.
+    if ctx.client.monitor && entry.cmd.flags & (flags::WRITE | flags::READONLY | flags::MAY_REPLICATE) != 0 {
+        return reject(ctx, CmdError::from(errors::REPLICA_KEYSPACE));
+    }
     if ctx.client.in_resp2_subscribed_mode() && !pubsub::allowed_when_subscribed(&entry.fullname) {
         return reject(
             ctx,
@@ -397,6 +401,13 @@ fn execute(ctx: &mut Ctx, idx: usize, args: &[Bytes], start: std::time::Instant)
     let failed = result.is_err();
     if ctx.shared.aof.enabled() {
         log_to_aof(ctx, entry.cmd.name, args, &result);
+    }
+    // Monitors see what ran, in the database it left the client in, as Redis feeds
+    // them after the call; administrative commands are not shown.
+    if ctx.shared.monitors.active() && entry.cmd.flags & (flags::ADMIN | flags::SKIP_MONITOR) == 0 {
+        let limit = ctx.config.client_output_buffer_limit.normal;
+        let now_us = crate::server::shared::unix_us();
+        ctx.shared.monitors.feed(ctx.client.db, &ctx.client.handle.addr, args, limit, now_us);
     }
     if ctx.changes.get() > 0 && (ctx.shared.store.watches.any() || ctx.shared.store.blocking.any()) {
         let db = ctx.client.db;

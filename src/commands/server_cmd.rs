@@ -1,4 +1,4 @@
-//! Server commands: INFO, TIME, SHUTDOWN, DEBUG.
+//! Server commands: INFO, TIME, SHUTDOWN, DEBUG, MONITOR.
 
 use std::fmt::Write as _;
 use std::sync::atomic::Ordering::Relaxed;
@@ -52,7 +52,30 @@ pub const COMMANDS: &[Command] = &[
         handler: debug,
         subcommands: &[],
     },
+    Command {
+        name: "monitor",
+        arity: 1,
+        flags: ADMIN | NOSCRIPT | LOADING | STALE,
+        acl: 0,
+        keys: (0, 0, 0),
+        handler: monitor,
+        subcommands: &[],
+    },
 ];
+
+/// MONITOR: from now on, every command another client runs is sent here as a line
+/// (see `server::pubsub::Monitors`). A second MONITOR is answered with nothing.
+fn monitor(ctx: &mut Ctx, _a: &[Bytes]) -> CmdResult {
+    if ctx.client.monitor {
+        return Ok(Reply::Many(Vec::new()));
+    }
+    if ctx.client.in_exec {
+        return Err(CmdError::from(e::MONITOR_IN_EXEC));
+    }
+    ctx.client.monitor = true;
+    ctx.shared.monitors.add(&ctx.client.handle);
+    Ok(Reply::Ok)
+}
 
 /// TIME → [unix seconds, microseconds] as bulk strings.
 fn time(_ctx: &mut Ctx, _a: &[Bytes]) -> CmdResult {

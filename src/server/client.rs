@@ -45,6 +45,8 @@ pub struct ClientMeta {
     pub subs: usize,
     pub psubs: usize,
     pub multi: i64,
+    /// Ran MONITOR (CLIENT LIST flag `O`).
+    pub monitor: bool,
 }
 
 /// The registry's handle on one client.
@@ -116,6 +118,7 @@ impl ClientRegistry {
                 subs: 0,
                 psubs: 0,
                 multi: -1,
+                monitor: false,
             }),
             killed: AtomicBool::new(false),
             wake: tokio::sync::Notify::new(),
@@ -174,6 +177,8 @@ pub struct Client {
     pub blocked: Option<crate::commands::blocking::Blocked>,
     /// EXEC is running this client's queue (blocking commands do not block).
     pub in_exec: bool,
+    /// Ran MONITOR: sees every command of the others, may not touch the keyspace.
+    pub monitor: bool,
     /// The AOF position this client's last write reaches (`appendfsync always` waits
     /// for it before replying).
     pub aof_pos: u64,
@@ -264,6 +269,7 @@ impl Client {
             last_lookup: ([0; 16], 0, usize::MAX),
             blocked: None,
             in_exec: false,
+            monitor: false,
             aof_pos: 0,
             exec_log: Vec::new(),
             ready_keys: Vec::new(),

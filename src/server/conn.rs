@@ -238,6 +238,9 @@ pub async fn serve(shared: Arc<Shared>, mut stream: TcpStream, addr: SocketAddr)
     for pattern in client.patterns.drain(..) {
         shared.pubsub.punsubscribe(&pattern, client.id);
     }
+    if client.monitor {
+        shared.monitors.remove(client.id);
+    }
     let watched: Vec<(usize, bytes::Bytes)> = client.watched.drain(..).map(|(db, k, _)| (db, k)).collect();
     shared.store.watches.unwatch(&watched, &client.watch_dirty);
     shared.clients.unregister(client.id);
@@ -261,6 +264,7 @@ fn publish_meta(client: &Client, rbuf: &BytesMut, wbuf: &BytesMut, _shared: &Sha
     m.subs = client.subscriptions.len();
     m.psubs = client.patterns.len();
     m.multi = client.multi.as_ref().map_or(-1, |q| q.len() as i64);
+    m.monitor = client.monitor;
     if client.last_command != usize::MAX {
         let entry = commands::TABLE.get(client.last_command);
         if m.last_cmd != entry.fullname {
@@ -370,6 +374,7 @@ fn message_reply(msg: super::pubsub::PushMsg) -> Reply {
             Reply::Bulk(channel),
             Reply::Bulk(payload),
         ]),
+        PushMsg::Monitor(line) => Reply::Simple(line),
     }
 }
 

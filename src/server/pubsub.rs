@@ -9,7 +9,8 @@
 //! publisher or the server.
 
 use std::collections::HashMap;
-use std::sync::atomic::Ordering;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -25,6 +26,8 @@ pub enum PushMsg {
     Message { channel: Bytes, payload: Bytes },
     /// A message matching a pattern the client subscribed to.
     PMessage { pattern: Bytes, channel: Bytes, payload: Bytes },
+    /// A command another client ran, as the line MONITOR shows (a status reply).
+    Monitor(Bytes),
 }
 
 impl PushMsg {
@@ -33,6 +36,7 @@ impl PushMsg {
         let n = match self {
             PushMsg::Message { channel, payload } => channel.len() + payload.len(),
             PushMsg::PMessage { pattern, channel, payload } => pattern.len() + channel.len() + payload.len(),
+            PushMsg::Monitor(line) => line.len(),
         };
         (n + 48) as u64
     }
@@ -133,6 +137,69 @@ impl PubSub {
         distinct.dedup();
         distinct.len()
     }
+}
+
+/// MONITOR clients: each command another client runs reaches them as one line.
+#[derive(Debug, Default)]
+pub struct Monitors {
+    list: Mutex<Vec<Arc<ClientHandle>>>,
+    /// The list's length, so that the common case (nobody monitors) costs one load.
+    count: AtomicUsize,
+}
+
+impl Monitors {
+    /// Is anybody monitoring?
+    pub fn active(&self) -> bool {
+        self.count.load(Ordering::Relaxed) > 0
+    }
+
+    /// `client` ran MONITOR.
+    pub fn add(&self, client: &Arc<ClientHandle>) {
+        let mut list = self.list.lock();
+        list.push(client.clone());
+        self.count.store(list.len(), Ordering::Relaxed);
+    }
+
+    /// The client is no longer a monitor (it left, or ran RESET).
+    pub fn remove(&self, client_id: u64) {
+        let mut list = self.list.lock();
+        list.retain(|c| c.id != client_id);
+        self.count.store(list.len(), Ordering::Relaxed);
+    }
+
+    /// Hands every monitor the line for `args`, run by the client at `addr` in `db`;
+    /// a monitor over its output-buffer limit (the normal class) is closed instead.
+    pub fn feed(&self, db: usize, addr: &SocketAddr, args: &[Bytes], limit: OutputBufferLimit, unix_us: u64) {
+        let monitors: Vec<Arc<ClientHandle>> = self.list.lock().clone();
+        let line = monitor_line(unix_us, db, addr, args);
+        for client in monitors {
+            deliver(&client, PushMsg::Monitor(line.clone()), limit, unix_us / 1000);
+        }
+    }
+}
+
+/// Redis's MONITOR line: `<unix seconds>.<micros> [<db> <ip:port>] "arg" ...`, every
+/// argument quoted as `sdscatrepr` does, the credentials of AUTH and HELLO ... AUTH
+/// replaced by `(redacted)`.
+pub fn monitor_line(unix_us: u64, db: usize, addr: &SocketAddr, args: &[Bytes]) -> Bytes {
+    let mut line = format!("{}.{:06} [{db} {addr}]", unix_us / 1_000_000, unix_us % 1_000_000).into_bytes();
+    let name = args.first().map(|n| n.to_ascii_lowercase()).unwrap_or_default();
+    // HELLO [protover [AUTH username password] [SETNAME name]]: the two after AUTH.
+    let hello_auth = if name == b"hello" {
+        args.iter().skip(2).position(|a| a.eq_ignore_ascii_case(b"auth")).map(|i| i + 2)
+    } else {
+        None
+    };
+    for (i, arg) in args.iter().enumerate() {
+        line.push(b' ');
+        let redacted = (name == b"auth" && i > 0) || hello_auth.is_some_and(|at| i == at + 1 || i == at + 2);
+        if redacted {
+            line.extend_from_slice(b"\"(redacted)\"");
+        } else {
+            crate::sds::quote_arg(arg, &mut line);
+        }
+    }
+    Bytes::from(line)
 }
 
 /// Queues `msg` for `client` unless that would break its output-buffer limit, in which

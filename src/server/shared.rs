@@ -119,6 +119,8 @@ pub struct Shared {
     pub notify_flags: Arc<std::sync::atomic::AtomicU32>,
     /// Channel and pattern subscriptions.
     pub pubsub: super::pubsub::PubSub,
+    /// MONITOR clients.
+    pub monitors: super::pubsub::Monitors,
     /// SLOWLOG's entries.
     pub slowlog: Mutex<crate::commands::slowlog::SlowLog>,
     /// DEBUG SET-ACTIVE-EXPIRE: false stops the active expiry cycle.
@@ -150,6 +152,11 @@ pub fn log_level(config: &Config) -> Option<Level> {
         LogLevel::Warning => Some(Level::Warning),
         LogLevel::Nothing => None,
     }
+}
+
+/// Unix time in microseconds.
+pub fn unix_us() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_micros() as u64)
 }
 
 /// Unix time in milliseconds.
@@ -189,6 +196,7 @@ impl Shared {
             active_expire: AtomicBool::new(true),
             slowlog: Mutex::new(Default::default()),
             pubsub: Default::default(),
+            monitors: Default::default(),
             notify_flags: Arc::new(std::sync::atomic::AtomicU32::new(super::notify::parse_flags(&notify_events))),
             startup_memory: super::memory::used_memory(),
             peak_memory: AtomicU64::new(0),
