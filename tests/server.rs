@@ -489,3 +489,41 @@ fn slowlog_records_slow_commands() {
     assert_eq!(query_int(&mut con, &["SLOWLOG", "LEN"]), 1);
     assert_eq!(query_err(&mut con, &["SLOWLOG", "FOO"]), "ERR unknown subcommand 'FOO'. Try SLOWLOG HELP.");
 }
+
+/// `rename-command` (configuration file only): the old name is unknown, the new one
+/// runs the command, `""` disables it; a bad line stops start-up with Redis's text.
+#[test]
+fn rename_command_renames_and_disables() {
+    let server = TestServer::start_with(|cfg| {
+        cfg.apply_conf_text("rename-command CONFIG cfg2\nrename-command flushall \"\"\nrename-command get g\n", "test")
+            .unwrap();
+    });
+    let mut con = connect(server.addr());
+    assert_eq!(
+        query_err(&mut con, &["CONFIG", "GET", "port"]),
+        "ERR unknown command 'CONFIG', with args beginning with: 'GET' 'port' "
+    );
+    assert_eq!(query(&mut con, &["CFG2", "GET", "databases"]), bulks(&["databases", "16"]));
+    assert_eq!(query_err(&mut con, &["cfg2", "foo"]), "ERR unknown subcommand 'foo'. Try CFG2 HELP.");
+    assert_eq!(query_err(&mut con, &["FLUSHALL"]), "ERR unknown command 'FLUSHALL', with args beginning with: ");
+    query(&mut con, &["SET", "k", "v"]);
+    assert_eq!(query(&mut con, &["g", "k"]), bulk("v"));
+    assert_eq!(query_err(&mut con, &["get", "k"]), "ERR unknown command 'get', with args beginning with: 'k' ");
+    // Inside MULTI the new name queues and runs.
+    query(&mut con, &["MULTI"]);
+    query(&mut con, &["g", "k"]);
+    assert_eq!(query(&mut con, &["EXEC"]), Value::Array(vec![bulk("v")]));
+    // COMMAND INFO answers to the new name only.
+    assert_eq!(query(&mut con, &["COMMAND", "INFO", "config"]), Value::Array(vec![Value::Nil]));
+    assert!(matches!(query(&mut con, &["COMMAND", "INFO", "cfg2"]), Value::Array(v) if v[0] != Value::Nil));
+
+    for (text, reason) in [
+        ("rename-command nosuch x\n", "No such command in rename-command"),
+        ("rename-command get set\n", "Target command name already exists"),
+        ("rename-command get x\nrename-command get y\n", "No such command in rename-command"),
+    ] {
+        let mut cfg = ferrokv::Config::default();
+        let err = cfg.apply_conf_text(text, "test").unwrap_err().to_string();
+        assert!(err.contains(reason), "{text:?}: {err}");
+    }
+}

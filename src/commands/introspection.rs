@@ -97,11 +97,12 @@ fn count(_ctx: &mut Ctx, _a: &[Bytes]) -> CmdResult {
 }
 
 /// COMMAND INFO [command-name ...] → Array of entries (nil for unknown names).
-fn info(_ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
+fn info(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     if a.len() == 2 {
         return Ok(Reply::Array(TABLE.top_level().map(info_entry).collect()));
     }
-    Ok(Reply::Array(a[2..].iter().map(|name| lookup_full(name).map_or(Reply::Nil, info_entry)).collect()))
+    let renames = &ctx.shared.renames;
+    Ok(Reply::Array(a[2..].iter().map(|name| lookup_on(renames, name).map_or(Reply::Nil, info_entry)).collect()))
 }
 
 /// A command by name, or a subcommand by `container|sub`.
@@ -109,6 +110,14 @@ fn lookup_full(name: &[u8]) -> Option<usize> {
     match name.iter().position(|c| *c == b'|') {
         Some(p) => TABLE.lookup(&name[..p]).and_then(|parent| TABLE.lookup_sub(parent, &name[p + 1..])),
         None => TABLE.lookup(name),
+    }
+}
+
+/// [`lookup_full`] by the names this server answers to (after `rename-command`).
+fn lookup_on(renames: &super::table::Renames, name: &[u8]) -> Option<usize> {
+    match name.iter().position(|c| *c == b'|') {
+        Some(p) => renames.lookup(&name[..p]).and_then(|parent| TABLE.lookup_sub(parent, &name[p + 1..])),
+        None => renames.lookup(name),
     }
 }
 

@@ -222,7 +222,7 @@ pub fn dispatch(ctx: &mut Ctx, args: &[Bytes], gate: &mut GateHold, start: std::
     let found = if hit {
         Some(*cached_idx)
     } else {
-        let found = table.lookup(name);
+        let found = ctx.shared.renames.lookup(name);
         if let (Some(i), true) = (found, name.len() <= 16) {
             let mut copy = [0u8; 16];
             copy[..name.len()].copy_from_slice(name);
@@ -343,7 +343,7 @@ fn stopped(ctx: &mut Ctx) -> Reply {
 /// exclusively, so this takes no lock of its own). Its checks were made at queue time.
 pub fn run_queued(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let table = &*TABLE;
-    let Some(mut idx) = args.first().and_then(|n| table.lookup(n)) else {
+    let Some(mut idx) = args.first().and_then(|n| ctx.shared.renames.lookup(n)) else {
         return Reply::Error(errors::unknown_command(args).0);
     };
     if !table.get(idx).cmd.subcommands.is_empty() && args.len() >= 2 {

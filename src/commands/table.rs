@@ -157,3 +157,60 @@ impl CommandTable {
         v
     }
 }
+
+/// The command names of one server after its `rename-command` lines: a renamed command
+/// answers only to its new name, a command renamed to `""` to none.
+#[derive(Debug, Default)]
+pub struct Renames {
+    /// Lower-cased name → the command it now names, or `None` for a name given up.
+    names: RenameMap,
+}
+
+type RenameMap = HashMap<Vec<u8>, Option<usize>, foldhash::fast::FixedState>;
+
+impl Renames {
+    /// From `rename-command` lines already checked by the configuration loader
+    /// ([`Renames::check`]); lines that do not apply are ignored.
+    pub fn new(lines: &[crate::config::Directive]) -> Renames {
+        let mut renames = Renames::default();
+        for line in lines {
+            let _ = renames.rename(&line.args[0], &line.args[1]);
+        }
+        renames
+    }
+
+    /// Applies one `rename-command OLD NEW`, or returns Redis's start-up error text.
+    pub fn rename(&mut self, old: &[u8], new: &[u8]) -> Result<(), &'static str> {
+        let Some(idx) = self.lookup(old) else { return Err("No such command in rename-command") };
+        if !new.is_empty() && self.lookup(new).is_some() {
+            return Err("Target command name already exists");
+        }
+        self.names.insert(old.to_ascii_lowercase(), None);
+        if !new.is_empty() {
+            self.names.insert(new.to_ascii_lowercase(), Some(idx));
+        }
+        Ok(())
+    }
+
+    /// Checks `rename-command` lines in order, as Redis applies them while it reads
+    /// the configuration: the error text of the first that cannot apply.
+    pub fn check(lines: &[crate::config::Directive]) -> Result<(), (usize, &'static str)> {
+        let mut renames = Renames::default();
+        for (i, line) in lines.iter().enumerate() {
+            renames.rename(&line.args[0], &line.args[1]).map_err(|e| (i, e))?;
+        }
+        Ok(())
+    }
+
+    /// The top-level command `name` resolves to on this server.
+    pub fn lookup(&self, name: &[u8]) -> Option<usize> {
+        if self.names.is_empty() {
+            return TABLE.lookup(name);
+        }
+        let mut buf = [0u8; 32];
+        match self.names.get(&*lowercase(name, &mut buf)) {
+            Some(renamed) => *renamed,
+            None => TABLE.lookup(name),
+        }
+    }
+}

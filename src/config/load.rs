@@ -237,7 +237,12 @@ impl<'a> Loader<'a> {
             let directive = || Directive { args: args.to_vec(), line: index + 1, text: shown.clone() };
             match name.to_ascii_lowercase().as_slice() {
                 b"include" if args.len() == 1 => self.include(&args[0])?,
-                b"rename-command" if args.len() == 2 => self.config.rename_commands.push(directive()),
+                b"rename-command" if args.len() == 2 => {
+                    // Checked here, as Redis renames while it reads the line.
+                    self.config.rename_commands.push(directive());
+                    crate::commands::table::Renames::check(&self.config.rename_commands)
+                        .map_err(|(_, reason)| fail(reason))?;
+                }
                 b"user" if !args.is_empty() => self.config.users.push(directive()),
                 b"loadmodule" if !args.is_empty() => self.config.load_modules.push(directive()),
                 // A bare `sentinel` line is accepted; anything more needs sentinel mode.

@@ -480,7 +480,7 @@ fn must_pause(shared: &Shared, args: &[bytes::Bytes]) -> bool {
     if until == 0 || until <= unix_ms() {
         return false;
     }
-    !shared.pause.writes_only.load(Relaxed) || may_write(args)
+    !shared.pause.writes_only.load(Relaxed) || may_write(shared, args)
 }
 
 /// Sleeps while the pending request must wait for CLIENT PAUSE.
@@ -494,10 +494,10 @@ async fn wait_if_paused(shared: &Shared, args: Option<&[bytes::Bytes]>) {
 }
 
 /// Does this request name a command flagged `write` or `may_replicate`?
-fn may_write(args: &[bytes::Bytes]) -> bool {
+fn may_write(shared: &Shared, args: &[bytes::Bytes]) -> bool {
     use crate::commands::flags::{MAY_REPLICATE, WRITE};
     let table = &*commands::TABLE;
-    let Some(idx) = args.first().and_then(|n| table.lookup(n)) else { return false };
+    let Some(idx) = args.first().and_then(|n| shared.renames.lookup(n)) else { return false };
     let mut cmd = table.get(idx);
     if let Some(sub) = args.get(1).and_then(|s| table.lookup_sub(idx, s)) {
         cmd = table.get(sub);

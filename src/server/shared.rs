@@ -121,6 +121,8 @@ pub struct Shared {
     pub pubsub: super::pubsub::PubSub,
     /// MONITOR clients.
     pub monitors: super::pubsub::Monitors,
+    /// Command names after `rename-command`.
+    pub renames: crate::commands::table::Renames,
     /// SLOWLOG's entries.
     pub slowlog: Mutex<crate::commands::slowlog::SlowLog>,
     /// DEBUG SET-ACTIVE-EXPIRE: false stops the active expiry cycle.
@@ -172,6 +174,7 @@ impl Shared {
         store.set_eviction_params(&config);
         let log = Logger::new(log_level(&config), config.logfile.clone());
         let notify_events = config.notify_keyspace_events.clone();
+        let renames = crate::commands::table::Renames::new(&config.rename_commands);
         let run_id: String = (0..40).map(|_| format!("{:x}", rand::random::<u8>() & 15)).collect();
         let (shutdown_tx, _) = tokio::sync::watch::channel(false);
         let shared = Arc::new_cyclic(|me| Shared {
@@ -197,6 +200,7 @@ impl Shared {
             slowlog: Mutex::new(Default::default()),
             pubsub: Default::default(),
             monitors: Default::default(),
+            renames,
             notify_flags: Arc::new(std::sync::atomic::AtomicU32::new(super::notify::parse_flags(&notify_events))),
             startup_memory: super::memory::used_memory(),
             peak_memory: AtomicU64::new(0),
