@@ -109,8 +109,17 @@ fn rewrite(ctx: &mut Ctx, _a: &[Bytes]) -> CmdResult {
     if ctx.shared.config_file.is_empty() {
         return Err("ERR The server is running without a config file".into());
     }
-    // FIXME(compat): rewriting the file keeping comments and order is the operations issue.
-    Err("ERR Rewriting config file: not supported yet".into())
+    let path = std::path::PathBuf::from(&ctx.shared.config_file);
+    match ctx.shared.config().rewrite_file(&path) {
+        Ok(()) => {
+            ctx.shared.log(crate::server::log::Level::Notice, "CONFIG REWRITE executed with success.");
+            Ok(Reply::Ok)
+        }
+        Err(reason) => {
+            ctx.shared.log(crate::server::log::Level::Warning, &format!("CONFIG REWRITE failed: {reason}"));
+            Err(format!("ERR Rewriting config file: {reason}").into())
+        }
+    }
 }
 
 /// CONFIG HELP → Array of help lines.

@@ -22,6 +22,7 @@ mod error;
 mod get;
 mod kinds;
 mod load;
+mod rewrite;
 mod set;
 mod special;
 mod table;
@@ -398,6 +399,12 @@ impl Config {
     /// `--test-memory` and `--check-system` are for the binary to handle before this.
     pub fn from_args(args: &[String]) -> Result<Config, ConfigError> {
         load::from_args(args)
+    }
+
+    /// CONFIG REWRITE: brings the file at `path` up to date with this configuration,
+    /// keeping its comments and order (see `rewrite`). The error is `strerror`'s text.
+    pub fn rewrite_file(&self, path: &std::path::Path) -> Result<(), String> {
+        rewrite::rewrite_file(self, path)
     }
 
     /// Does `args` ask for configuration on standard input? Redis logs "Reading config

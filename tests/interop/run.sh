@@ -6,7 +6,8 @@
 # Runs gateway.py under redis-py 5.3.0 (the host scripts' pin) and the newest
 # redis-py 8.x (what the unpinned auth image installs; RESP3 by default), then
 # redis_cli.py (redis-cli output compared with a real redis-server 7.0), monitor.py
-# (MONITOR lines compared with redis-server 7.0), rdb_files.py
+# (MONITOR lines compared with redis-server 7.0), config_rewrite.py (CONFIG REWRITE of a
+# commented file compared with redis-server 7.0, and a restart from it), rdb_files.py
 # and aof_files.py (RDB and AOF files exchanged with redis-server both ways), aof_crash.py
 # (kill -9 under a write load with appendfsync always/everysec) and benchmark.sh
 # (redis-benchmark). Each prints `ok NAME` / `FAIL NAME: why` lines;
@@ -122,6 +123,7 @@ for spec in "redis-py-5.3.0|redis==5.3.0" "redis-py-8|redis>=8,<9"; do
 done
 run_piece "redis-cli" 60 python3 "$here/redis_cli.py" "$bin"
 run_piece "monitor" 60 python3 "$here/monitor.py" "$bin"
+run_piece "config-rewrite" 60 python3 "$here/config_rewrite.py" "$bin"
 run_piece "rdb-files" 60 python3 "$here/rdb_files.py" "$bin"
 run_piece "aof-files" 90 python3 "$here/aof_files.py" "$bin"
 run_piece "aof-crash" 120 python3 "$here/aof_crash.py" "$bin"
