@@ -527,3 +527,75 @@ fn rename_command_renames_and_disables() {
         assert!(err.contains(reason), "{text:?}: {err}");
     }
 }
+
+/// The latency monitor: a command over `latency-monitor-threshold` ms is an event
+/// sample; LATEST/HISTORY/RESET/DOCTOR/GRAPH with Redis 7.0.15's replies and errors.
+#[test]
+fn latency_monitor_records_slow_commands() {
+    let (_server, mut con) = start_with_debug();
+    let disabled = query_string(&mut con, &["LATENCY", "DOCTOR"]);
+    assert!(disabled.starts_with("I'm sorry, Dave, I can't do that. Latency monitoring is disabled"), "{disabled}");
+    assert_eq!(query(&mut con, &["LATENCY", "LATEST"]), Value::Array(vec![]));
+    query(&mut con, &["CONFIG", "SET", "latency-monitor-threshold", "10"]);
+    let quiet = query_string(&mut con, &["LATENCY", "DOCTOR"]);
+    assert!(quiet.starts_with("Dave, no latency spike was observed"), "{quiet}");
+    query(&mut con, &["DEBUG", "SLEEP", "0.05"]);
+    query(&mut con, &["SET", "fast", "1"]);
+    let Value::Array(latest) = query(&mut con, &["LATENCY", "LATEST"]) else { panic!() };
+    assert_eq!(latest.len(), 1);
+    let Value::Array(row) = &latest[0] else { panic!() };
+    assert_eq!(row[0], bulk("command"));
+    let (Value::Int(time), Value::Int(last), Value::Int(max)) = (&row[1], &row[2], &row[3]) else { panic!() };
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    assert!((now - time).abs() <= 2, "{time} vs {now}");
+    assert!((50..200).contains(last) && last == max, "{last} {max}");
+    let Value::Array(history) = query(&mut con, &["LATENCY", "HISTORY", "command"]) else { panic!() };
+    assert_eq!(history, vec![Value::Array(vec![Value::Int(*time), Value::Int(*last)])]);
+    assert_eq!(query(&mut con, &["LATENCY", "HISTORY", "nosuch"]), Value::Array(vec![]));
+    let report = query_string(&mut con, &["LATENCY", "DOCTOR"]);
+    assert!(report.contains("1. command: 1 latency spikes"), "{report}");
+    assert!(query_string(&mut con, &["LATENCY", "GRAPH", "command"]).starts_with("command - high "));
+    assert_eq!(query_err(&mut con, &["LATENCY", "GRAPH", "nosuch"]), "ERR No samples available for event 'nosuch'");
+    assert_eq!(query(&mut con, &["LATENCY", "RESET", "nosuch"]), Value::Int(0));
+    assert_eq!(query(&mut con, &["LATENCY", "RESET"]), Value::Int(1));
+    assert_eq!(query(&mut con, &["LATENCY", "LATEST"]), Value::Array(vec![]));
+    assert_eq!(
+        query_err(&mut con, &["LATENCY", "HISTORY"]),
+        "ERR wrong number of arguments for 'latency|history' command"
+    );
+    assert_eq!(query_err(&mut con, &["LATENCY", "foo"]), "ERR unknown subcommand 'foo'. Try LATENCY HELP.");
+    let Value::Array(help) = query(&mut con, &["LATENCY", "HELP"]) else { panic!() };
+    assert_eq!(help[0], Value::SimpleString("LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:".into()));
+}
+
+/// INFO latencystats and LATENCY HISTOGRAM: per-command HdrHistogram figures, as Redis
+/// prints them; `latency-tracking no` stops recording.
+#[test]
+fn latency_histograms_per_command() {
+    let (_server, mut con) = start();
+    // Names no other test in this binary runs (the counters are process-wide).
+    for _ in 0..10 {
+        query(&mut con, &["HSTRLEN", "h", "f"]);
+    }
+    let info = query_string(&mut con, &["INFO", "latencystats"]);
+    let line = info.lines().find(|l| l.starts_with("latency_percentiles_usec_hstrlen:")).expect(&info);
+    let parts: Vec<&str> = line.split(':').nth(1).unwrap().split(',').collect();
+    assert_eq!(parts.len(), 3, "{line}");
+    for (part, label) in parts.iter().zip(["p50=", "p99=", "p99.9="]) {
+        assert!(part.starts_with(label), "{line}");
+        let value: f64 = part[label.len()..].parse().unwrap();
+        assert!(value > 0.0 && part.split('.').nth(1).is_some_and(|d| d.len() == 3), "{line}");
+    }
+    let Value::Array(h) = query(&mut con, &["LATENCY", "HISTOGRAM", "hstrlen", "nosuch"]) else { panic!() };
+    assert_eq!(h[0], bulk("hstrlen"));
+    let Value::Array(fields) = &h[1] else { panic!() };
+    assert_eq!(fields[0..2], [bulk("calls"), Value::Int(10)]);
+    assert_eq!(fields[2], bulk("histogram_usec"));
+    let Value::Array(buckets) = &fields[3] else { panic!() };
+    assert_eq!(buckets.last(), Some(&Value::Int(10)), "cumulative: {buckets:?}");
+
+    query(&mut con, &["CONFIG", "SET", "latency-tracking", "no"]);
+    query(&mut con, &["GETRANGE", "k", "0", "1"]);
+    assert_eq!(query_string(&mut con, &["INFO", "latencystats"]), "# Latencystats\r\n");
+    assert_eq!(query(&mut con, &["LATENCY", "HISTOGRAM", "getrange"]), Value::Array(vec![]));
+}

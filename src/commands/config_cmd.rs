@@ -100,6 +100,9 @@ fn resetstat(ctx: &mut Ctx, _a: &[Bytes]) -> CmdResult {
         entry.stats.usec.store(0, Relaxed);
         entry.stats.rejected_calls.store(0, Relaxed);
         entry.stats.failed_calls.store(0, Relaxed);
+        if let Some(h) = entry.stats.histogram.get() {
+            h.clear();
+        }
     }
     Ok(Reply::Ok)
 }

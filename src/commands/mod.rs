@@ -18,6 +18,7 @@ pub mod hashes;
 pub mod introspection;
 pub mod keys;
 pub mod keyspace;
+pub mod latency;
 pub mod lists;
 pub mod meta;
 pub mod persist_cmd;
@@ -440,6 +441,7 @@ fn execute(ctx: &mut Ctx, idx: usize, args: &[Bytes], start: std::time::Instant)
         ctx.shared.slowlog.lock().record(args, micros, ctx.now, addr, ctx.client.name.clone(), max_len);
     }
     ctx.client.stats.record(idx, micros, failed);
+    latency::record(ctx, idx, micros);
     match result {
         Ok(reply) => reply,
         Err(e) => {

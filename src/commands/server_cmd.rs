@@ -357,7 +357,7 @@ fn info_section(ctx: &Ctx, section: &str, out: &mut String) {
                 let _ = write!(w, "errorstat_{code}:count={n}\r\n");
             }
         }
-        "latencystats" => w.push_str("# Latencystats\r\n"),
+        "latencystats" => super::latency::info_section(ctx, w),
         "cluster" => w.push_str("# Cluster\r\ncluster_enabled:0\r\n"),
         "keyspace" => {
             w.push_str("# Keyspace\r\n");

@@ -51,6 +51,8 @@ pub struct CmdStats {
     pub usec: AtomicU64,
     pub rejected_calls: AtomicU64,
     pub failed_calls: AtomicU64,
+    /// Latency histogram (INFO latencystats), made when the command first runs.
+    pub histogram: std::sync::OnceLock<super::latency::Histogram>,
 }
 
 /// A table entry: the row, its full name (`client|list`) and its counters.
@@ -87,6 +89,7 @@ pub static TABLE: LazyLock<CommandTable> = LazyLock::new(|| {
         super::persist_cmd::COMMANDS,
         super::introspection::COMMANDS,
         super::slowlog::COMMANDS,
+        super::latency::COMMANDS,
         super::transactions::COMMANDS,
         super::pubsub::COMMANDS,
     ];

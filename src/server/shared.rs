@@ -121,6 +121,8 @@ pub struct Shared {
     pub pubsub: super::pubsub::PubSub,
     /// MONITOR clients.
     pub monitors: super::pubsub::Monitors,
+    /// The latency monitor's events (LATENCY LATEST/HISTORY).
+    pub latency: Mutex<crate::commands::latency::Monitor>,
     /// Command names after `rename-command`.
     pub renames: crate::commands::table::Renames,
     /// SLOWLOG's entries.
@@ -200,6 +202,7 @@ impl Shared {
             slowlog: Mutex::new(Default::default()),
             pubsub: Default::default(),
             monitors: Default::default(),
+            latency: Default::default(),
             renames,
             notify_flags: Arc::new(std::sync::atomic::AtomicU32::new(super::notify::parse_flags(&notify_events))),
             startup_memory: super::memory::used_memory(),
