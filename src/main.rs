@@ -94,10 +94,8 @@ fn main() {
     let code = runtime.block_on(async move {
         let server = match Server::bind_with_file(config, config_file).await {
             Ok(s) => s,
-            Err(e) => {
-                eprintln!("# {e}");
-                return 1;
-            }
+            // Already in the log, in Redis's words.
+            Err(_) => return 1,
         };
         // Every SIGTERM/SIGINT asks for a save-and-stop; if the save fails the server
         // keeps running and the next signal tries again, as in Redis.

@@ -432,3 +432,82 @@ fn protected_mode_lets_other_addresses_in_with_a_password_or_when_off() {
     outside.expect(b"+PONG\r\n");
     outside.expect_silence(SILENCE);
 }
+
+/// Runs the binary with `args` until its log says it is ready (or it exits), then
+/// stops it; returns its exit status (None if it was stopped) and its log.
+fn binary_log(args: &[&str]) -> (Option<std::process::ExitStatus>, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ferrokv-server"))
+        .args(args)
+        .args(["--save", ""])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start ferrokv-server");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let ready = line.contains("Ready to accept connections");
+            let _ = tx.send(line);
+            if ready {
+                break;
+            }
+        }
+    });
+    let mut log = String::new();
+    while let Ok(line) = rx.recv_timeout(Duration::from_secs(10)) {
+        log.push_str(&line);
+        log.push('\n');
+        if line.contains("Ready to accept connections") {
+            break;
+        }
+    }
+    let status = child.try_wait().unwrap().or_else(|| {
+        thread::sleep(Duration::from_millis(100));
+        child.try_wait().unwrap()
+    });
+    if status.is_none() {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    (status, log)
+}
+
+fn free_port() -> String {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port().to_string()
+}
+
+/// `bind` with several addresses: one that cannot be bound is a warning when marked
+/// optional (`-`) and stops start-up otherwise, in Redis 7.0.15's words.
+#[test]
+fn bind_failures_are_logged_as_redis_does() {
+    let port = free_port();
+    let (status, log) = binary_log(&["--port", &port, "--bind", "127.0.0.1", "-10.9.9.9"]);
+    assert!(status.is_none(), "an optional address stopped start-up: {log}");
+    assert!(
+        log.contains(&format!(
+            "# Warning: Could not create server TCP listening socket 10.9.9.9:{port}: bind: Cannot assign requested address"
+        )),
+        "{log}"
+    );
+    assert!(log.contains("* Ready to accept connections\n"), "{log}");
+
+    let (status, log) = binary_log(&["--port", &port, "--bind", "127.0.0.1", "10.9.9.9"]);
+    assert_eq!(status.and_then(|s| s.code()), Some(1), "{log}");
+    assert!(log.contains(&format!("# Failed listening on port {port} (TCP), aborting.")), "{log}");
+}
+
+/// Beyond Redis: a warning when no password is set and clients from other machines can
+/// connect; none on loopback or with a password.
+#[test]
+fn no_password_on_an_open_address_is_a_warning() {
+    let port = free_port();
+    let (_, log) = binary_log(&["--port", &port, "--bind", "0.0.0.0", "--protected-mode", "no"]);
+    assert!(log.contains("WARNING: no password is set (requirepass) and the server listens on 0.0.0.0:"), "{log}");
+    assert!(log.contains("protected mode is off"), "{log}");
+    let (_, log) = binary_log(&["--port", &port, "--bind", "0.0.0.0", "--requirepass", "pw"]);
+    assert!(!log.contains("no password is set"), "{log}");
+    let (_, log) = binary_log(&["--port", &port, "--bind", "127.0.0.1"]);
+    assert!(!log.contains("no password is set"), "{log}");
+}

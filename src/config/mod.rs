@@ -34,6 +34,7 @@ mod tests;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+pub(crate) use error::strerror;
 pub use error::ConfigError;
 
 /// Every parameter's current value, typed. Cloning is cheap enough for connections to

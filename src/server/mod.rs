@@ -67,6 +67,36 @@ fn bind_targets(bind: &[String]) -> Vec<(String, bool)> {
         .collect()
 }
 
+/// Logs a warning when no password is set and a listener accepts clients from other
+/// machines (Redis 7.0 says nothing; this goes beyond it, on purpose).
+fn warn_if_open(config: &Config, listeners: &[TcpListener], log: &log::Logger) {
+    if config.requirepass.is_some() {
+        return;
+    }
+    let open: Vec<String> = listeners
+        .iter()
+        .filter_map(|l| l.local_addr().ok())
+        .filter(|a| !a.ip().is_loopback())
+        .map(|a| a.to_string())
+        .collect();
+    if open.is_empty() {
+        return;
+    }
+    let guard = if config.protected_mode {
+        "protected mode refuses their connections until a password is set"
+    } else {
+        "protected mode is off, so anyone who can reach the port can read and write all data"
+    };
+    log.log_as(
+        'M',
+        Level::Warning,
+        &format!(
+            "WARNING: no password is set (requirepass) and the server listens on {}, not only on loopback: {guard}.",
+            open.join(", ")
+        ),
+    );
+}
+
 impl Server {
     /// Binds every configured address. Fails like Redis when a non-optional address
     /// cannot be bound.
@@ -79,6 +109,8 @@ impl Server {
         let port = config.port;
         let mut listeners = Vec::new();
         let mut chosen_port = port;
+        // Nothing shared exists yet: bind failures are logged through a logger of their own.
+        let boot_log = log::Logger::new(shared::log_level(&config), config.logfile.clone());
         for (addr, optional) in bind_targets(&config.bind) {
             let target =
                 if addr.contains(':') { format!("[{addr}]:{chosen_port}") } else { format!("{addr}:{chosen_port}") };
@@ -86,24 +118,40 @@ impl Server {
                 Ok(l) => {
                     // With port 0 every further address reuses the first one's port.
                     if chosen_port == 0 {
-                        chosen_port = l.local_addr()?.port();
+                        chosen_port = l
+                            .local_addr()
+                            .map_err(|e| {
+                                boot_log.log_as('M', Level::Warning, &format!("Failed listening on port {port}: {e}"));
+                                e
+                            })?
+                            .port();
                     }
                     listeners.push(l);
                 }
-                Err(e) if optional => {
-                    let _ = e;
-                }
                 Err(e) => {
-                    return Err(io::Error::new(
-                        e.kind(),
-                        format!("Failed listening on port {port} (tcp), aborting: {e}"),
-                    ));
+                    // Redis warns for every address it cannot bind, optional ones too.
+                    let why = crate::config::strerror(&e);
+                    boot_log.log_as(
+                        'M',
+                        Level::Warning,
+                        &format!(
+                            "Warning: Could not create server TCP listening socket {addr}:{chosen_port}: bind: {why}"
+                        ),
+                    );
+                    if !optional {
+                        let msg = format!("Failed listening on port {port} (TCP), aborting.");
+                        boot_log.log_as('M', Level::Warning, &msg);
+                        return Err(io::Error::new(e.kind(), msg));
+                    }
                 }
             }
         }
         if listeners.is_empty() {
-            return Err(io::Error::new(io::ErrorKind::AddrNotAvailable, "Failed listening on any address"));
+            let msg = format!("Failed listening on port {port} (TCP), aborting.");
+            boot_log.log_as('M', Level::Warning, &msg);
+            return Err(io::Error::new(io::ErrorKind::AddrNotAvailable, msg));
         }
+        warn_if_open(&config, &listeners, &boot_log);
         let shared = Shared::new(config, config_file);
         shared.port.store(u64::from(chosen_port), std::sync::atomic::Ordering::Relaxed);
         // The listeners are bound, so clients that connect now wait in the kernel's
@@ -117,7 +165,10 @@ impl Server {
             }
         })
         .await
-        .map_err(io::Error::other)?
+        .map_err(|e| {
+            shared.log(Level::Warning, &format!("Loading failed: {e}"));
+            io::Error::other(e)
+        })?
         .map_err(|why| {
             shared.log(Level::Warning, &why);
             io::Error::new(io::ErrorKind::InvalidData, why)
@@ -125,7 +176,10 @@ impl Server {
         // Loading counted as changes; a fresh start has nothing unsaved.
         shared.stats.dirty.store(0, std::sync::atomic::Ordering::Relaxed);
         let writer = shared.clone();
-        std::thread::Builder::new().name("ferrokv-aof".into()).spawn(move || writer.aof.run_writer())?;
+        std::thread::Builder::new().name("ferrokv-aof".into()).spawn(move || writer.aof.run_writer()).map_err(|e| {
+            shared.log(Level::Warning, &format!("Can't start the AOF writer thread: {e}"));
+            e
+        })?;
         idle::install(Arc::downgrade(&shared));
         Ok(Server { shared, listeners })
     }
@@ -146,7 +200,8 @@ impl Server {
         let port = shared.port.load(std::sync::atomic::Ordering::Relaxed);
         shared.log(Level::Notice, &format!("Running mode=standalone, port={port}."));
         shared.log(Level::Warning, "Server initialized");
-        shared.log(Level::Notice, "Ready to accept connections tcp");
+        // Redis 7.0's words (7.2 added the listener type): harnesses wait for this line.
+        shared.log(Level::Notice, "Ready to accept connections");
         let cron = cron::start(shared.clone());
         let mut accept_tasks = Vec::new();
         for listener in self.listeners {
