@@ -15,6 +15,7 @@ mod common;
 #[path = "common/raw.rs"]
 mod raw;
 
+use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr};
 use std::thread;
 use std::time::Duration;
@@ -510,4 +511,31 @@ fn no_password_on_an_open_address_is_a_warning() {
     assert!(!log.contains("no password is set"), "{log}");
     let (_, log) = binary_log(&["--port", &port, "--bind", "127.0.0.1"]);
     assert!(!log.contains("no password is set"), "{log}");
+}
+
+/// `client-output-buffer-limit normal`: a reply past the hard limit closes the
+/// connection without sending it (as Redis 7.0.15 does); past the soft limit, a client
+/// that does not read for longer than its seconds is closed.
+#[test]
+fn output_buffer_limits_close_normal_clients() {
+    let server = TestServer::start();
+    let mut setup = server.connect();
+    let big = "x".repeat(8 << 20);
+    setup.call(&["SET", "big", big.as_str()]).unwrap();
+    setup.call(&["SET", "small", "1"]).unwrap();
+    setup.call(&["CONFIG", "SET", "client-output-buffer-limit", "normal 1mb 0 0"]).unwrap();
+    let mut c = server.connect();
+    assert_eq!(c.call(&["GET", "small"]).unwrap(), b"$1\r\n1\r\n");
+    c.send(&["GET", "big"]).unwrap();
+    assert!(c.read_reply().is_err(), "the connection should be closed without the reply");
+
+    setup.call(&["CONFIG", "SET", "client-output-buffer-limit", "normal 0 1mb 0"]).unwrap();
+    let slow = std::net::TcpStream::connect(server.addr()).unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    (&slow).write_all(&common::encode_command(&["GET", "big"])).unwrap();
+    // Not reading: the write stalls once the socket buffers are full.
+    thread::sleep(Duration::from_millis(2500));
+    let mut got = Vec::new();
+    let _ = (&slow).read_to_end(&mut got);
+    assert!(got.len() < big.len(), "the whole reply arrived ({} bytes)", got.len());
 }

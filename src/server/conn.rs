@@ -212,8 +212,35 @@ pub async fn serve(shared: Arc<Shared>, mut stream: TcpStream, addr: SocketAddr)
         // A later batch of reads waits for nothing.
         client.aof_pos = 0;
         if !wbuf.is_empty() {
+            // `client-output-buffer-limit`: replies past the hard limit, or past the
+            // soft one for its seconds while the client does not read, close the
+            // connection as Redis does (nothing of them is sent).
+            let limits = &config.client_output_buffer_limit;
+            let limit = if client.subscriptions.is_empty() && client.patterns.is_empty() {
+                limits.normal
+            } else {
+                limits.pubsub
+            };
+            if limit.hard > 0 && wbuf.len() as u64 > limit.hard {
+                log_output_limit(&shared, &handle);
+                break;
+            }
             shared.stats.net_output_bytes.fetch_add(wbuf.len() as u64, Relaxed);
-            if !write_unless_killed(&mut stream, &wbuf, &handle).await {
+            let soft = (limit.soft > 0 && wbuf.len() as u64 > limit.soft)
+                .then(|| std::time::Duration::from_secs(limit.soft_seconds + 1));
+            let written = match soft {
+                None => write_unless_killed(&mut stream, &wbuf, &handle).await,
+                Some(grace) => {
+                    match tokio::time::timeout(grace, write_unless_killed(&mut stream, &wbuf, &handle)).await {
+                        Ok(ok) => ok,
+                        Err(_) => {
+                            log_output_limit(&shared, &handle);
+                            false
+                        }
+                    }
+                }
+            };
+            if !written {
                 break;
             }
             wbuf.clear();
@@ -359,6 +386,15 @@ async fn write_unless_killed(stream: &mut TcpStream, buf: &[u8], handle: &super:
             }
         }
     }
+}
+
+/// Redis's log line for a client closed at its output-buffer limit.
+fn log_output_limit(shared: &Shared, handle: &super::client::ClientHandle) {
+    let info = crate::commands::client_cmd::client_line(handle, 0, None);
+    shared.log(
+        Level::Warning,
+        &format!("Client {info} scheduled to be closed ASAP for overcoming of output buffer limits."),
+    );
 }
 
 /// A Pub/Sub message as the frame a subscriber receives (a push in RESP3).
