@@ -10,6 +10,7 @@ pub mod cron;
 pub mod log;
 pub mod memory;
 pub mod notify;
+pub mod proc_title;
 pub mod pubsub;
 pub mod shared;
 
