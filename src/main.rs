@@ -17,6 +17,7 @@ type ToolMain = fn(&[String]) -> i32;
 const TOOLS: &[(&[&str], &str, ToolMain)] = &[
     (&["redis-check-aof", "ferrokv-check-aof"], "--check-aof", ferrokv::persist::aof::check::main),
     (&["redis-check-rdb", "ferrokv-check-rdb"], "--check-rdb", ferrokv::persist::check_rdb::main),
+    (&["docker-entrypoint", "docker-entrypoint.sh"], "--entrypoint", ferrokv::entrypoint::main),
     // The redis-cli clone (src/cli/) replaces `cli_pending` here when it lands.
     (&["redis-cli", "ferrokv-cli"], "--cli", cli_pending),
 ];
@@ -46,7 +47,13 @@ fn main() {
     if Config::wants_stdin(&args) {
         println!("{}:C {} # Reading config from stdin", std::process::id(), ferrokv::server::log::timestamp());
     }
-    let config = match Config::from_args(&args) {
+    // The container image sets this to `no`, as the official image patches Redis's
+    // compiled default; the binary elsewhere keeps Redis's `yes`.
+    let mut defaults = Config::default();
+    if std::env::var("FERROKV_PROTECTED_MODE_DEFAULT").is_ok_and(|v| v == "no") {
+        defaults.protected_mode = false;
+    }
+    let config = match Config::from_args_over(defaults, &args) {
         Ok(c) => c,
         Err(e) if e.is_log_line() => {
             // Redis logs a file it cannot open as a plain log line, then exits.

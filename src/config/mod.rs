@@ -397,7 +397,14 @@ impl Config {
     /// (or a bare `--save`) clears the save points. `-v`, `--version`, `-h`, `--help`,
     /// `--test-memory` and `--check-system` are for the binary to handle before this.
     pub fn from_args(args: &[String]) -> Result<Config, ConfigError> {
-        load::from_args(args)
+        load::from_args(Config::default(), args)
+    }
+
+    /// As [`Config::from_args`], over `defaults` instead of Redis's compiled-in values.
+    /// The server binary uses it for the container image's one changed default
+    /// (`protected-mode no`, which the official image patches into its build).
+    pub fn from_args_over(defaults: Config, args: &[String]) -> Result<Config, ConfigError> {
+        load::from_args(defaults, args)
     }
 
     /// Does `args` ask for configuration on standard input? Redis logs "Reading config
