@@ -2,7 +2,8 @@
 # The whole test suite, from a fresh Debian machine: installs what the tests need
 # (Debian's redis-server/redis-tools 7.0 as the oracle, Python venvs for redis-py),
 # then runs format and lint checks, the Rust tests, the compatibility recordings check
-# against a live redis-server, the interop tests and a benchmark smoke run.
+# against a live redis-server, the interop tests, a benchmark smoke run and the
+# container image end to end (podman, runc and docker-compose from Debian).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,4 +38,6 @@ echo "== benchmark script smoke run"
 timeout 300 python3 benches/compare.py --quick
 echo "== snapshot benchmark smoke run (BGSAVE under load, load at start-up, cross-loading)"
 timeout 300 python3 benches/snapshot.py --quick
+echo "== container image: static build, FROM scratch image, the gateway's compose service (scripts/container-test.sh)"
+bash scripts/container-test.sh
 echo "== all test stages passed"

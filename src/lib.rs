@@ -9,13 +9,15 @@
 //! - [`server`]: listeners, connections, client registry, cron, logging, shutdown.
 //! - [`config`]: the parameter table behind redis.conf, the command line and CONFIG.
 //! - [`glob`], [`numbers`]: Redis's pattern matching and number rules.
-//! - [`persist`]: the RDB (and later AOF) file formats, as pure codecs.
+//! - [`persist`]: the RDB and AOF file formats, as pure codecs, and their checkers.
+//! - [`entrypoint`]: the container image's `docker-entrypoint` (privileges, password).
 //!
 //! Embedding: build a [`Config`], call [`Server::bind`], read [`Server::local_addr`],
 //! and drive [`Server::run_until`] with the future that should stop it.
 
 pub mod commands;
 pub mod config;
+pub mod entrypoint;
 pub mod glob;
 pub mod numbers;
 pub mod persist;

@@ -1,4 +1,7 @@
 //! `ferrokv-server`: argv → Config → Server, as redis-server takes its command line.
+//!
+//! One binary is every tool of the Redis image (multi-call): the name it runs as (a link
+//! in /usr/local/bin) or a first argument picks the tool; anything else is the server.
 
 #[cfg(feature = "jemalloc")]
 #[global_allocator]
@@ -6,19 +9,33 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 use ferrokv::{Config, Server};
 
+/// A tool's `main`: arguments with the program name first; returns the exit code.
+type ToolMain = fn(&[String]) -> i32;
+
+/// The tools other than the server: the names each answers to, the first argument that
+/// also selects it, and its `main`.
+const TOOLS: &[(&[&str], &str, ToolMain)] = &[
+    (&["redis-check-aof", "ferrokv-check-aof"], "--check-aof", ferrokv::persist::aof::check::main),
+    (&["redis-check-rdb", "ferrokv-check-rdb"], "--check-rdb", ferrokv::persist::check_rdb::main),
+    (&["docker-entrypoint", "docker-entrypoint.sh"], "--entrypoint", ferrokv::entrypoint::main),
+    // The redis-cli clone (src/cli/) replaces `cli_pending` here when it lands.
+    (&["redis-cli", "ferrokv-cli"], "--cli", cli_pending),
+];
+
 fn main() {
-    // Multi-call: run as the AOF checker when called by its name or with --check-aof.
     let argv: Vec<String> = std::env::args().collect();
     let program = argv.first().map(|p| p.rsplit('/').next().unwrap_or(p)).unwrap_or_default();
-    if program == "redis-check-aof" || program == "ferrokv-check-aof" {
-        std::process::exit(ferrokv::persist::aof::check::main(&argv));
+    for (names, flag, tool) in TOOLS {
+        if names.contains(&program) {
+            std::process::exit(tool(&argv));
+        }
+        if argv.get(1).is_some_and(|a| a == flag) {
+            let mut rest = vec![argv.first().cloned().unwrap_or_default()];
+            rest.extend(argv.iter().skip(2).cloned());
+            std::process::exit(tool(&rest));
+        }
     }
-    if argv.get(1).is_some_and(|a| a == "--check-aof") {
-        let mut rest = vec![argv.first().cloned().unwrap_or_default()];
-        rest.extend(argv.iter().skip(2).cloned());
-        std::process::exit(ferrokv::persist::aof::check::main(&rest));
-    }
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<String> = argv.iter().skip(1).cloned().collect();
     if args.iter().any(|a| a == "-v" || a == "--version") {
         println!(
             "Redis server v={} sha=00000000:0 malloc=jemalloc-5.3.0 bits=64 build=0 (ferrokv {})",
@@ -30,7 +47,13 @@ fn main() {
     if Config::wants_stdin(&args) {
         println!("{}:C {} # Reading config from stdin", std::process::id(), ferrokv::server::log::timestamp());
     }
-    let config = match Config::from_args(&args) {
+    // The container image sets this to `no`, as the official image patches Redis's
+    // compiled default; the binary elsewhere keeps Redis's `yes`.
+    let mut defaults = Config::default();
+    if std::env::var("FERROKV_PROTECTED_MODE_DEFAULT").is_ok_and(|v| v == "no") {
+        defaults.protected_mode = false;
+    }
+    let config = match Config::from_args_over(defaults, &args) {
         Ok(c) => c,
         Err(e) if e.is_log_line() => {
             // Redis logs a file it cannot open as a plain log line, then exits.
@@ -43,6 +66,16 @@ fn main() {
             std::process::exit(1);
         }
     };
+    // Redis's set-proc-title: `ps` shows `redis-server *:6379`, not a --requirepass.
+    if let Some(title) = config.proc_title(argv.first().map_or("redis-server", String::as_str)) {
+        if let Err(e) = ferrokv::server::proc_title::set(&title) {
+            println!(
+                "{}:C {} # Can't set the process title: {e}",
+                std::process::id(),
+                ferrokv::server::log::timestamp()
+            );
+        }
+    }
     let config_file = config.config_file.clone().unwrap_or_default();
     let mut config = config;
     let boot_log =
@@ -169,4 +202,11 @@ fn raise_open_files_limit(config: &mut Config, log: &ferrokv::server::log::Logge
             &format!("Increased maximum number of open files to {now} (it was originally set to {}).", limit.rlim_cur),
         );
     }
+}
+
+/// Stands in for the redis-cli clone until src/cli/ lands, so `redis-cli` never starts a
+/// server by mistake.
+fn cli_pending(_: &[String]) -> i32 {
+    eprintln!("redis-cli is not built into this ferrokv binary yet");
+    1
 }

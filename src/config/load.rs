@@ -36,8 +36,8 @@ pub(crate) fn wants_stdin(args: &[String]) -> bool {
     args.iter().enumerate().any(|(j, a)| a == "-" && (j == 0 || j == last))
 }
 
-pub(crate) fn from_args(args: &[String]) -> Result<Config, ConfigError> {
-    let mut config = Config::default();
+pub(crate) fn from_args(defaults: Config, args: &[String]) -> Result<Config, ConfigError> {
+    let mut config = defaults;
     let mut first_option = 0;
     let mut config_file = None;
     if let Some(first) = args.first() {

@@ -399,7 +399,14 @@ impl Config {
     /// (or a bare `--save`) clears the save points. `-v`, `--version`, `-h`, `--help`,
     /// `--test-memory` and `--check-system` are for the binary to handle before this.
     pub fn from_args(args: &[String]) -> Result<Config, ConfigError> {
-        load::from_args(args)
+        load::from_args(Config::default(), args)
+    }
+
+    /// As [`Config::from_args`], over `defaults` instead of Redis's compiled-in values.
+    /// The server binary uses it for the container image's one changed default
+    /// (`protected-mode no`, which the official image patches into its build).
+    pub fn from_args_over(defaults: Config, args: &[String]) -> Result<Config, ConfigError> {
+        load::from_args(defaults, args)
     }
 
     /// CONFIG REWRITE: brings the file at `path` up to date with this configuration,
@@ -476,6 +483,38 @@ impl Config {
         } else {
             self.io_threads
         }
+    }
+
+    /// The process title Redis's `set-proc-title` gives the server: `proc-title-template`
+    /// expanded with `title` (the name the program was run as) and this configuration,
+    /// e.g. `redis-server *:6379`. `None` when `set-proc-title` is `no`.
+    pub fn proc_title(&self, title: &str) -> Option<String> {
+        if self.get_one("set-proc-title").is_some_and(|v| v == "no") {
+            return None;
+        }
+        let template = self.get_one("proc-title-template").unwrap_or_default();
+        let tls_port = self.get_one("tls-port").unwrap_or_else(|| "0".into());
+        let cluster = self.get_one("cluster-enabled").is_some_and(|v| v == "yes");
+        let var = |name: &[u8]| -> Option<String> {
+            Some(match name {
+                b"title" => title.to_string(),
+                // Redis names the first bind address (`*` for the default `* -::*`), and
+                // the unix socket only when there is no TCP port at all.
+                b"listen-addr" if self.port != 0 || tls_port != "0" => {
+                    let port = if self.port != 0 { self.port.to_string() } else { tls_port.clone() };
+                    format!("{}:{port}", self.bind.first().map_or("*", String::as_str))
+                }
+                b"listen-addr" => format!("unixsocket:{}", self.unixsocket),
+                b"server-mode" if cluster => "[cluster]".into(),
+                b"server-mode" => String::new(),
+                b"port" => self.port.to_string(),
+                b"tls-port" => tls_port.clone(),
+                b"unixsocket" => self.unixsocket.clone(),
+                b"config-file" => self.config_file.clone().unwrap_or_default(),
+                _ => return None,
+            })
+        };
+        special::expand_proc_title_template(template.as_bytes(), var)
     }
 
     /// The working directory: `dir` if set, else the process's current directory.

@@ -330,44 +330,48 @@ pub(crate) fn check_hostname(_: &Config, v: &[u8]) -> Result<(), String> {
 }
 
 /// Redis expands the template with an empty `{title}` and refuses it if a `{...}` is
-/// unknown or unterminated, or if the result is empty once spaces are trimmed. `{{` is a literal `{`; a lone `}`
-/// is literal. What the variables expand to matters only for emptiness: `{server-mode}`
-/// is empty outside cluster mode, `{unixsocket}` when there is none; the others never are
-/// (recorded: `{config-file}` passes even without a configuration file).
+/// unknown or unterminated, or if the result is empty once spaces are trimmed. What the
+/// variables expand to matters only for emptiness: `{server-mode}` is empty outside
+/// cluster mode, `{unixsocket}` when there is none; the others never are (recorded:
+/// `{config-file}` passes even without a configuration file).
 pub(crate) fn check_proc_title_template(c: &Config, v: &[u8]) -> Result<(), String> {
-    let invalid = || "template format is invalid or contains unknown variables".to_string();
-    let mut non_empty = false;
-    let mut i = 0;
-    while i < v.len() {
-        if v[i] != b'{' {
-            non_empty |= v[i] != b' ';
-            i += 1;
-            continue;
-        }
-        match v.get(i + 1) {
-            None => return Err(invalid()),
-            Some(b'{') => {
-                non_empty = true;
-                i += 2;
-                continue;
-            }
-            Some(_) => {}
-        }
-        let close = v[i + 1..].iter().position(|&b| b == b'}').ok_or_else(invalid)?;
-        let name = &v[i + 1..i + 1 + close];
-        let expands_to_something = match name {
+    let stand_in = |name: &[u8]| -> Option<String> {
+        let something = match name {
             b"title" => false,
             b"server-mode" => c.other.get("cluster-enabled").is_some_and(|v| v == "yes"),
             b"unixsocket" => !c.unixsocket.is_empty(),
             b"listen-addr" | b"port" | b"tls-port" | b"config-file" => true,
-            _ => return Err(invalid()),
+            _ => return None,
         };
-        non_empty |= expands_to_something;
+        Some(if something { "x".into() } else { String::new() })
+    };
+    match expand_proc_title_template(v, stand_in) {
+        Some(title) if !title.is_empty() => Ok(()),
+        _ => Err("template format is invalid or contains unknown variables".to_string()),
+    }
+}
+
+/// Redis's `expandProcTitleTemplate`: each `{name}` replaced by `var(name)`, `{{` by a
+/// literal `{` (a lone `}` is literal), the result trimmed of spaces. `None` when a
+/// variable is unknown (`var` answers `None`) or a brace is unterminated.
+pub(crate) fn expand_proc_title_template(v: &[u8], var: impl Fn(&[u8]) -> Option<String>) -> Option<String> {
+    let mut out = Vec::with_capacity(v.len());
+    let mut i = 0;
+    while i < v.len() {
+        if v[i] != b'{' {
+            out.push(v[i]);
+            i += 1;
+            continue;
+        }
+        if v.get(i + 1)? == &b'{' {
+            out.push(b'{');
+            i += 2;
+            continue;
+        }
+        let close = v[i + 1..].iter().position(|&b| b == b'}')?;
+        out.extend_from_slice(var(&v[i + 1..i + 1 + close])?.as_bytes());
         i += close + 2;
     }
-    if non_empty {
-        Ok(())
-    } else {
-        Err(invalid())
-    }
+    let text = String::from_utf8_lossy(&out);
+    Some(text.trim_matches(' ').to_string())
 }

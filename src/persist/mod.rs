@@ -1,8 +1,9 @@
-//! Persistence: the RDB format as a pure codec ([`rdb`]), the AOF codec and checker
-//! ([`aof`]), point-in-time snapshots without fork ([`snapshot`]), saving and save points
+//! Persistence: the RDB format as a pure codec ([`rdb`]) and its checker ([`check_rdb`]),
+//! the AOF codec and checker ([`aof`]), point-in-time snapshots without fork ([`snapshot`]), saving and save points
 //! ([`save`]), loading ([`load`]), and the mapping between our values and RDB's ([`objects`]).
 
 pub mod aof;
+pub mod check_rdb;
 pub mod load;
 pub mod objects;
 pub mod rdb;

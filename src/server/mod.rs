@@ -11,6 +11,7 @@ pub mod idle;
 pub mod log;
 pub mod memory;
 pub mod notify;
+pub mod proc_title;
 pub mod pubsub;
 pub mod shared;
 

@@ -150,3 +150,24 @@ fn deprecated_and_bare_sentinel_lines_are_ignored() {
     let c = apply("list-max-ziplist-entries 5\nlua-replicate-commands yes\nlist-max-ziplist-value 5\nsentinel\n");
     assert_eq!(c.list_max_listpack_size, -2);
 }
+
+/// conf/redis.conf documents every parameter (aliases aside) as a directive line, set
+/// or shown commented out, and loading it changes no value from the defaults.
+#[test]
+fn the_shipped_redis_conf_documents_every_parameter_at_its_default() {
+    let text = include_str!("../../../conf/redis.conf");
+    let directive = |name: &str| {
+        text.lines().any(|l| {
+            let l = l.strip_prefix("# ").unwrap_or(l);
+            l.strip_prefix(name).is_some_and(|rest| rest.starts_with(' '))
+        })
+    };
+    for param in super::super::table::all() {
+        assert!(directive(param.name), "conf/redis.conf lacks {}", param.name);
+    }
+    let loaded = apply(text);
+    let defaults = Config::default();
+    for param in super::super::table::all() {
+        assert_eq!(loaded.get_one(param.name), defaults.get_one(param.name), "{}", param.name);
+    }
+}

@@ -20,7 +20,6 @@ use std::io::{BufRead, Read, Write};
 use super::manifest::{fgets_chunks, until_nul, Manifest, MANIFEST_MAX_LINE};
 use super::reader::c_strtol;
 use crate::persist::io_error_text;
-use crate::persist::rdb::{ErrorKind, Item, Reader};
 
 /// How far redis-check-aof reads a `*`/`$` line: `fgets` into 128 bytes.
 const LINE_BUF: usize = 128;
@@ -260,7 +259,7 @@ impl Checker<'_> {
             return Ok(Outcome::Empty);
         }
         let start = if preamble {
-            match self.check_rdb(name, &data) {
+            match crate::persist::check_rdb::report(self.out, name, &data) {
                 Some(end) => {
                     self.say("RDB preamble is OK, proceeding with AOF tail...\n");
                     end
@@ -479,85 +478,6 @@ impl Checker<'_> {
             return None;
         }
         Some(body)
-    }
-
-    /// Checks an RDB preamble in redis-check-rdb's words; Some(end of the RDB) when sane.
-    fn check_rdb(&mut self, name: &str, data: &[u8]) -> Option<usize> {
-        self.say(&format!("[offset 0] Checking RDB file {name}\n"));
-        let now_ms = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-        let (mut keys, mut expires, mut expired) = (0u64, 0u64, 0u64);
-        let mut reader = Reader::new(data);
-        let failure = loop {
-            let r = match reader.as_mut() {
-                Ok(r) => r,
-                Err(e) => break e.clone(),
-            };
-            match r.next_item() {
-                Ok(Some(Item::Aux(k, v))) => {
-                    let mut line = format!("[offset {}] AUX FIELD ", r.position()).into_bytes();
-                    line.extend_from_slice(until_nul(&k));
-                    line.extend_from_slice(b" = '");
-                    line.extend_from_slice(until_nul(&v));
-                    line.extend_from_slice(b"'\n");
-                    let _ = self.out.write_all(&line);
-                }
-                Ok(Some(Item::SelectDb(db))) => self.say(&format!("[offset {}] Selecting DB ID {db}\n", r.position())),
-                Ok(Some(Item::Key(k))) => {
-                    keys += 1;
-                    if let Some(at) = k.expire_ms {
-                        expires += 1;
-                        if at < now_ms {
-                            expired += 1;
-                        }
-                    }
-                }
-                Ok(Some(_)) => {}
-                Ok(None) => {
-                    let end = r.position();
-                    let stored = data.get(end.saturating_sub(8)..end).filter(|_| r.version() >= 5);
-                    if stored.is_some_and(|s| s.iter().all(|&b| b == 0)) {
-                        self.say(&format!(
-                            "[offset {end}] RDB file was saved with checksum disabled: no check performed.\n"
-                        ));
-                    } else {
-                        self.say(&format!("[offset {end}] Checksum OK\n"));
-                    }
-                    self.say(&format!("[offset {end}] \\o/ RDB looks OK! \\o/\n"));
-                    self.say(&format!(
-                        "[info] {keys} keys read\n[info] {expires} expires\n[info] {expired} already expired\n"
-                    ));
-                    return Some(end);
-                }
-                Err(e) => break e,
-            }
-        };
-        self.say("--- RDB ERROR DETECTED ---\n");
-        match failure.kind {
-            ErrorKind::Version if failure.message.starts_with("Short read") => self.say(
-                "[offset 0] Unexpected EOF reading RDB file\n[additional info] While doing: start\n[additional info] Reading type 0 (string)\n",
-            ),
-            ErrorKind::Version => self.say(&format!(
-                "{failure}\n[additional info] While doing: start\n[additional info] Reading type 0 (string)\n"
-            )),
-            ErrorKind::Checksum => self.say(&format!(
-                "[offset {}] RDB CRC error\n[additional info] While doing: check-sum\n",
-                failure.offset + 8
-            )),
-            _ if failure.message.starts_with("Unexpected EOF reading the CRC-64 trailer") => self.say(&format!(
-                "[offset {}] Unexpected EOF reading RDB file\n[additional info] While doing: check-sum\n[additional info] Reading type 0 (string)\n",
-                failure.offset
-            )),
-            // FIXME(compat): redis-check-rdb adds "[additional info]" lines (what it was doing,
-            // the key and type being read) that our RDB reader does not report.
-            _ if failure.message.starts_with("Unexpected EOF") => {
-                self.say(&format!("[offset {}] Unexpected EOF reading RDB file\n", failure.offset))
-            }
-            _ => self.say(&format!("{failure}\n")),
-        }
-        self.say(&format!("[info] {keys} keys read\n[info] {expires} expires\n[info] {expired} already expired\n"));
-        None
     }
 }
 
