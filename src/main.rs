@@ -143,7 +143,7 @@ fn main() {
                     _ = term.recv() => "SIGTERM",
                     _ = int.recv() => "SIGINT",
                 };
-                boot_log.log_as('M', warn, &format!("Received {which} scheduling shutdown..."));
+                boot_log.log_from_signal(warn, &format!("Received {which} scheduling shutdown..."));
                 shared.stop_requests.notify_one();
             }
         });

@@ -380,6 +380,11 @@ pub fn writes_denied(shared: &Shared, config: &crate::config::Config) -> bool {
 /// or when save points are configured and `nosave` was not given. The caller holds the
 /// server gate exclusively. Returns false if the save failed, after logging it.
 pub fn final_save(shared: &Shared, save_flag: bool, nosave: bool) -> bool {
+    // Redis's order: the AOF is made durable first, then the RDB is saved.
+    if shared.aof.enabled() {
+        shared.log(Level::Notice, "Calling fsync() on the AOF file.");
+        shared.aof.flush_now();
+    }
     let wanted = save_flag || (!nosave && !shared.config().save.is_empty());
     if !wanted {
         return true;

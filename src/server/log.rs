@@ -53,12 +53,21 @@ impl Logger {
     /// Writes one line with Redis's role letter: `C` while reading the configuration,
     /// `M` once the server runs.
     pub fn log_as(&self, role: char, level: Level, msg: &str) {
+        self.write(level, &format!("{}:{role} {} {} {}\n", std::process::id(), timestamp(), level.mark(), msg));
+    }
+
+    /// Writes a line as Redis's signal handler does: `pid:signal-handler (unix time) msg`.
+    pub fn log_from_signal(&self, level: Level, msg: &str) {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        self.write(level, &format!("{}:signal-handler ({}) {msg}\n", std::process::id(), now.as_secs()));
+    }
+
+    fn write(&self, level: Level, line: &str) {
         let (min, file) = self.settings.read().clone();
         match min {
             Some(min) if level >= min => {}
             _ => return,
         }
-        let line = format!("{}:{role} {} {} {}\n", std::process::id(), timestamp(), level.mark(), msg);
         if file.is_empty() {
             let mut out = std::io::stdout().lock();
             let _ = out.write_all(line.as_bytes());

@@ -33,6 +33,7 @@ async fn final_save_and_stop(shared: &Arc<Shared>) -> bool {
     let saver = shared.clone();
     tokio::task::spawn_blocking(move || {
         let _whole = saver.gate.write();
+        saver.log(Level::Warning, "User requested shutdown...");
         let ok = crate::persist::save::final_save(&saver, false, false);
         if ok {
             saver.request_shutdown();
@@ -257,9 +258,7 @@ impl Server {
         }
         let _ = cron.join();
         crate::persist::save::abandon_bgsave(&shared);
-        if shared.aof.enabled() {
-            shared.log(Level::Notice, "Calling fsync() on the AOF file.");
-        }
+        // Writes the last records (the final save made the log durable already).
         shared.aof.shutdown();
         shared.log(Level::Warning, "ferrokv is now ready to exit, bye bye...");
         Ok(())
