@@ -38,6 +38,8 @@ echo "== benchmark script smoke run"
 timeout 300 python3 benches/compare.py --quick
 echo "== snapshot benchmark smoke run (BGSAVE under load, load at start-up, cross-loading)"
 timeout 300 python3 benches/snapshot.py --quick
+echo "== idle clients benchmark smoke run (memory per idle connection, both servers)"
+timeout 120 python3 benches/idle_clients.py --quick
 echo "== container image: static build, FROM scratch image, the gateway's compose service (scripts/container-test.sh)"
 bash scripts/container-test.sh
 echo "== all test stages passed"
