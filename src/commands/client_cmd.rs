@@ -189,6 +189,11 @@ fn unblock(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     Ok(Reply::Int(1))
 }
 
+/// A connection's memory besides its client state and buffers: its task, socket
+/// registration and mailbox (used_memory per idle connection in
+/// `benches/idle_clients.py`, minus the rest).
+const CONNECTION_OVERHEAD: usize = 6 * 1024;
+
 /// One CLIENT LIST line for `h`, with Redis 7.0's fields in Redis's order.
 pub fn client_line(h: &ClientHandle, own_id: u64, current_cmd: Option<&str>) -> String {
     let m = h.meta.lock().clone();
@@ -217,7 +222,13 @@ pub fn client_line(h: &ClientHandle, own_id: u64, current_cmd: Option<&str>) -> 
     let cmd = if h.id == own_id { current_cmd.unwrap_or(&m.last_cmd).to_string() } else { m.last_cmd.clone() };
     let qbuf = if h.id == own_id { 26 } else { m.qbuf };
     let omem = h.pending_bytes.load(std::sync::atomic::Ordering::Relaxed) as usize + m.omem;
-    let tot_mem = 20_000 + m.qbuf + m.qbuf_free + omem;
+    // What the connection holds: its state, its query and reply buffers, and replies
+    // waiting to be written.
+    let fixed = CONNECTION_OVERHEAD
+        + std::mem::size_of::<crate::server::client::Client>()
+        + std::mem::size_of::<ClientHandle>();
+    let obl = if h.id == own_id { 0 } else { h.obl.load(std::sync::atomic::Ordering::Relaxed) as usize };
+    let tot_mem = fixed + m.qbuf + m.qbuf_free + m.rbs + omem;
     format!(
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub=0 multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp=0 obl={} oll=0 omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp={}",
         h.id,
@@ -234,8 +245,8 @@ pub fn client_line(h: &ClientHandle, own_id: u64, current_cmd: Option<&str>) -> 
         m.multi,
         qbuf,
         m.qbuf_free,
-        m.qbuf + m.qbuf_free,
-        m.obl,
+        m.rbs,
+        obl,
         omem,
         tot_mem,
         cmd,

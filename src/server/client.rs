@@ -37,7 +37,6 @@ pub struct ClientMeta {
     pub last_interaction: Instant,
     pub qbuf: usize,
     pub qbuf_free: usize,
-    pub obl: usize,
     pub omem: usize,
     pub no_evict: bool,
     pub no_touch: bool,
@@ -45,6 +44,8 @@ pub struct ClientMeta {
     pub subs: usize,
     pub psubs: usize,
     pub multi: i64,
+    /// Capacity of the reply buffer (CLIENT LIST `rbs`).
+    pub rbs: usize,
     /// Ran MONITOR (CLIENT LIST flag `O`).
     pub monitor: bool,
 }
@@ -65,6 +66,8 @@ pub struct ClientHandle {
     pub mailbox: tokio::sync::mpsc::UnboundedSender<super::pubsub::PushMsg>,
     /// Bytes of messages queued but not yet written (output-buffer limit).
     pub pending_bytes: AtomicU64,
+    /// Bytes of replies being written now (CLIENT LIST `obl`; 0 between writes).
+    pub obl: AtomicU64,
     /// Since when (unix ms) `pending_bytes` is over the soft limit; 0 when under it.
     pub soft_limit_since: AtomicU64,
 }
@@ -110,7 +113,6 @@ impl ClientRegistry {
                 last_interaction: now,
                 qbuf: 0,
                 qbuf_free: 0,
-                obl: 0,
                 omem: 0,
                 no_evict: false,
                 no_touch: false,
@@ -118,12 +120,14 @@ impl ClientRegistry {
                 subs: 0,
                 psubs: 0,
                 multi: -1,
+                rbs: 0,
                 monitor: false,
             }),
             killed: AtomicBool::new(false),
             wake: tokio::sync::Notify::new(),
             mailbox,
             pending_bytes: AtomicU64::new(0),
+            obl: AtomicU64::new(0),
             soft_limit_since: AtomicU64::new(0),
         });
         self.clients.lock().insert(id, h.clone());

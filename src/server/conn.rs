@@ -119,6 +119,7 @@ pub async fn serve(shared: Arc<Shared>, mut stream: TcpStream, addr: SocketAddr)
                     rbuf = BytesMut::new();
                     wbuf = BytesMut::new();
                     shrunk = true;
+                    publish_buffers(&client, &rbuf, &wbuf);
                 } else {
                     shrink_timer.as_mut().reset(tokio::time::Instant::from_std(last_activity + IDLE_SHRINK));
                 }
@@ -250,6 +251,7 @@ pub async fn serve(shared: Arc<Shared>, mut stream: TcpStream, addr: SocketAddr)
                 break;
             }
             shared.stats.net_output_bytes.fetch_add(wbuf.len() as u64, Relaxed);
+            handle.obl.store(wbuf.len() as u64, Relaxed);
             let soft = (limit.soft > 0 && wbuf.len() as u64 > limit.soft)
                 .then(|| std::time::Duration::from_secs(limit.soft_seconds + 1));
             let written = match soft {
@@ -267,6 +269,7 @@ pub async fn serve(shared: Arc<Shared>, mut stream: TcpStream, addr: SocketAddr)
             if !written {
                 break;
             }
+            handle.obl.store(0, Relaxed);
             wbuf.clear();
             if wbuf.capacity() > 1024 * 1024 {
                 wbuf = BytesMut::with_capacity(READ_CHUNK);
@@ -298,6 +301,14 @@ pub async fn serve(shared: Arc<Shared>, mut stream: TcpStream, addr: SocketAddr)
 }
 
 /// Copies what CLIENT LIST shows into the shared handle, once per batch.
+/// Publishes the buffers' sizes alone (after an idle connection gave them back).
+fn publish_buffers(client: &Client, rbuf: &BytesMut, wbuf: &BytesMut) {
+    let mut m = client.handle.meta.lock();
+    m.qbuf = rbuf.len();
+    m.qbuf_free = rbuf.capacity() - rbuf.len();
+    m.rbs = wbuf.capacity();
+}
+
 fn publish_meta(client: &Client, rbuf: &BytesMut, wbuf: &BytesMut, _shared: &Shared) {
     let mut m = client.handle.meta.lock();
     m.db = client.db;
@@ -308,7 +319,7 @@ fn publish_meta(client: &Client, rbuf: &BytesMut, wbuf: &BytesMut, _shared: &Sha
     m.last_interaction = std::time::Instant::now();
     m.qbuf = rbuf.len();
     m.qbuf_free = rbuf.capacity() - rbuf.len();
-    m.obl = wbuf.len();
+    m.rbs = wbuf.capacity();
     m.no_evict = client.no_evict;
     m.no_touch = client.no_touch;
     m.authenticated = client.authenticated;
