@@ -342,3 +342,48 @@ fn truncation_at_every_offset_of_the_last_file() {
         assert_eq!(n, l, "offset {cut}: half a MULTI/EXEC was loaded");
     }
 }
+
+/// BGREWRITEAOF with `appendonly no`, as Redis 7.0.15 does it: a base in the AOF
+/// directory and a manifest naming only it (older AOF files go); the server keeps not
+/// logging, and a later start with the AOF on loads the base.
+#[test]
+fn bgrewriteaof_with_the_aof_off_writes_a_base_and_a_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        // An older AOF in the directory: its files become history.
+        let server = start_aof(dir.path(), |_| {}).unwrap();
+        let mut con = connect(server.addr());
+        query(&mut con, &["SET", "old", "1"]);
+        settle();
+    }
+    {
+        let server = start_aof(dir.path(), |c| c.appendonly = false).unwrap();
+        let mut con = connect(server.addr());
+        query(&mut con, &["SET", "a", "1"]);
+        query(&mut con, &["SET", "b", "2"]);
+        assert_eq!(
+            query(&mut con, &["BGREWRITEAOF"]),
+            Value::SimpleString("Background append only file rewriting started".into())
+        );
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let info = query_string(&mut con, &["INFO", "persistence"]);
+            if info_field(&info, "aof_rewrite_in_progress") == Some("0")
+                && info_field(&info, "aof_rewrites") == Some("1")
+            {
+                assert_eq!(info_field(&info, "aof_enabled"), Some("0"));
+                assert_eq!(info_field(&info, "aof_last_bgrewrite_status"), Some("ok"));
+                break;
+            }
+            assert!(Instant::now() < deadline, "rewrite did not finish");
+            thread::sleep(Duration::from_millis(10));
+        }
+        query(&mut con, &["SET", "not-logged", "x"]);
+    }
+    assert_eq!(names(dir.path()), ["redis.aof.2.base.rdb", "redis.aof.manifest"]);
+    assert_eq!(manifest(dir.path()), "file redis.aof.2.base.rdb seq 2 type b\n");
+    let server = start_aof(dir.path(), |_| {}).unwrap();
+    let mut con = connect(server.addr());
+    assert_eq!(query_int(&mut con, &["DBSIZE"]), 2);
+    assert_eq!(query_string(&mut con, &["GET", "b"]), "2");
+}

@@ -53,8 +53,6 @@ pub const BGSAVE_CHILD_ACTIVE: &str = "ERR Another child process is active (AOF?
 pub const REWRITE_IN_PROGRESS: &str = "ERR Background append only file rewriting already in progress";
 pub const REWRITE_FAILED: &str =
     "ERR Can't execute an AOF background rewriting. Please check the server logs for more information.";
-/// FIXME(compat): Redis rewrites even with the AOF off; we refuse.
-pub const AOF_OFF: &str = "ERR Can't rewrite the append only file while appendonly is off";
 /// SAVE's reply when the file could not be written: Redis's bare `-ERR`.
 pub const BARE_ERR: &str = "ERR";
 pub const BUSYKEY: &str = "BUSYKEY Target key name already exists.";

@@ -120,14 +120,17 @@ fn bgrewriteaof(ctx: &mut Ctx, _a: &[Bytes]) -> CmdResult {
     if persist.rewrite_in_progress() {
         return Err(e::REWRITE_IN_PROGRESS.into());
     }
-    if !ctx.shared.aof.enabled() {
-        return Err(e::AOF_OFF.into());
-    }
     if persist.busy() || ctx.client.in_exec {
         persist.rewrite_scheduled.store(true, Relaxed);
         return Ok(Reply::simple("Background append only file rewriting scheduled"));
     }
-    crate::persist::aof::files::start_rewrite(&ctx.shared.arc()).map_err(|why| {
+    let start = if ctx.shared.aof.enabled() {
+        crate::persist::aof::files::start_rewrite
+    } else {
+        // Redis 7 rewrites a base (and a manifest naming only it) with the AOF off.
+        crate::persist::aof::files::start_offline_rewrite
+    };
+    start(&ctx.shared.arc()).map_err(|why| {
         ctx.shared
             .log(crate::server::log::Level::Warning, &format!("Can't rewrite append only file in background: {why}"));
         CmdError::from(e::REWRITE_FAILED)

@@ -324,10 +324,17 @@ pub fn cron(shared: &Arc<Shared>) {
         return;
     }
     let config = shared.config();
-    if shared.aof.enabled() && rewrite_due(shared, &config) {
+    // A scheduled BGREWRITEAOF runs with the AOF off too (Redis 7 writes a base then).
+    let scheduled = state.rewrite_scheduled.load(Relaxed);
+    if (shared.aof.enabled() || scheduled) && rewrite_due(shared, &config) {
         let _whole = shared.gate.write();
         state.rewrite_scheduled.store(false, Relaxed);
-        if let Err(why) = super::aof::files::start_rewrite(shared) {
+        let start = if shared.aof.enabled() {
+            super::aof::files::start_rewrite
+        } else {
+            super::aof::files::start_offline_rewrite
+        };
+        if let Err(why) = start(shared) {
             shared.log(Level::Warning, &format!("Can't rewrite append only file in background: {why}"));
         }
         return;

@@ -250,6 +250,46 @@ fn finish_rewrite(shared: &Shared, result: io::Result<()>, base_name: String, ba
     }
     let mut guard = shared.aof_layout.lock();
     let Some(layout) = guard.as_mut() else { return false };
+    install_base(shared, layout, base_name, base_seq, new_incr)
+}
+
+/// BGREWRITEAOF while `appendonly` is off, as Redis 7 allows: a new base in the AOF
+/// directory from a point-in-time snapshot, and a manifest that names only it; the
+/// directory's older AOF files become history and are removed.
+pub fn start_offline_rewrite(shared: &Arc<Shared>) -> Result<(), String> {
+    shared.persist.wait_idle();
+    let config = shared.config();
+    let mut layout = Layout::from_config(&config);
+    std::fs::create_dir_all(&layout.dir).map_err(|e| io_error_text(&e))?;
+    if let Ok(text) = std::fs::read(layout.manifest_path()) {
+        layout.manifest = Manifest::parse(&text).unwrap_or_default();
+    }
+    let base_seq = layout.manifest.base.as_ref().map_or(0, |b| b.seq) + 1;
+    let base_name = manifest::base_file_name(&layout.name, base_seq, config.aof_use_rdb_preamble);
+    let temp = layout.dir.join(format!("temp-rewriteaof-bg-{}.aof", std::process::id()));
+    let target = layout.dir.join(&base_name);
+    let header = crate::persist::save::header(true, &config);
+    let snap =
+        crate::persist::snapshot::Snapshot::begin(&shared.store, temp, &header, unix_ms(), config.rdbcompression)
+            .map_err(|e| io_error_text(&e))?;
+    shared.log(Level::Notice, &format!("Background append only file rewriting started by pid {}", std::process::id()));
+    let worker = shared.clone();
+    crate::persist::save::run_in_background(shared, snap.clone(), crate::persist::save::Kind::AofRewrite, move || {
+        let shared = worker;
+        if let Err(e) = snap.finish(&shared.store, &target) {
+            shared.log(Level::Warning, &format!("Error writing the AOF base file: {}", io_error_text(&e)));
+            shared.log(Level::Warning, "Background AOF rewrite failed");
+            return false;
+        }
+        // Every incr file is older than the new base.
+        install_base(&shared, &mut layout, base_name, base_seq, u64::MAX)
+    });
+    Ok(())
+}
+
+/// Makes the base file just written the layout's base: the old base and the incr files
+/// numbered below `new_incr` become history, the manifest is persisted, history removed.
+fn install_base(shared: &Shared, layout: &mut Layout, base_name: String, base_seq: u64, new_incr: u64) -> bool {
     let mut history = Vec::new();
     if let Some(mut old) = layout.manifest.base.take() {
         old.kind = FileKind::History;
