@@ -283,14 +283,20 @@ pub fn run_in_background(
     job: impl FnOnce() -> bool + Send + 'static,
 ) {
     *shared.persist.running.lock() = Some(Running { started: Instant::now(), snapshot, kind });
+    // `no-appendfsync-on-rewrite yes`: no AOF fsync while a background save or rewrite
+    // runs (Redis's trade: less disk contention, less durability meanwhile).
+    let config = shared.config();
+    shared.aof.hold_fsync(config.other.get("no-appendfsync-on-rewrite").is_some_and(|v| v == "yes"));
     let done = shared.clone();
     let spawned = std::thread::Builder::new().name("ferrokv-snapshot".into()).spawn(move || {
         let ok = job();
+        done.aof.hold_fsync(false);
         done.persist.finished_job(kind, ok);
     });
     if spawned.is_err() {
         // Without a thread, end the snapshot here rather than leave the store in one.
         shared.store.run_snapshot();
+        shared.aof.hold_fsync(false);
         shared.persist.finished_job(kind, false);
     }
 }

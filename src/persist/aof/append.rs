@@ -160,6 +160,8 @@ pub struct Aof {
     written: AtomicU64,
     /// The file holds records not yet fsynced (changed under `file`'s lock).
     unsynced: AtomicBool,
+    /// No fsync now (`no-appendfsync-on-rewrite` while a background job runs).
+    fsync_held: AtomicBool,
     /// Position known to be on disk; connections under `always` wait on it.
     durable: Durable,
     /// The fsync policy, as [`Fsync`]'s index.
@@ -190,6 +192,7 @@ impl Default for Aof {
             file: Mutex::new(None),
             written: AtomicU64::new(0),
             unsynced: AtomicBool::new(false),
+            fsync_held: AtomicBool::new(false),
             durable: Durable::default(),
             policy: std::sync::atomic::AtomicU8::new(Fsync::EverySec as u8),
             stop: AtomicBool::new(false),
@@ -329,13 +332,19 @@ impl Aof {
     /// fsyncs it.
     pub fn flush_now(&self) {
         let mut file = self.file.lock();
-        self.write_out(&mut file, true);
+        self.write_out_as(&mut file, true, true);
     }
 
     /// Takes the pending records, writes them to the incr file (`file`, locked), fsyncs
     /// when `sync` and the file holds unsynced records, and publishes the position
     /// (under `always` only once it is on disk). Returns whether it fsynced.
     fn write_out(&self, file: &mut Option<File>, sync: bool) -> bool {
+        self.write_out_as(file, sync, false)
+    }
+
+    /// [`Aof::write_out`]; `forced` fsyncs even while fsyncs are held (a switch of
+    /// file, shutdown).
+    fn write_out_as(&self, file: &mut Option<File>, sync: bool, forced: bool) -> bool {
         let (data, end) = {
             let mut p = self.pending.lock();
             (std::mem::take(&mut p.buf), p.appended)
@@ -355,16 +364,25 @@ impl Aof {
         }
         self.written.store(end, Relaxed);
         let mut synced = false;
-        if sync && self.unsynced.load(Relaxed) {
+        let held = self.fsync_held.load(Relaxed) && !forced;
+        if sync && !held && self.unsynced.load(Relaxed) {
             let ok = f.sync_data().is_ok();
             self.write_failed.store(!ok, Relaxed);
             self.unsynced.store(false, Relaxed);
             synced = true;
         }
-        if !self.unsynced.load(Relaxed) || self.policy() != Fsync::Always {
+        // Under `always` a position is published once on disk, or once written while
+        // fsyncs are held (what Redis acknowledges then too).
+        if !self.unsynced.load(Relaxed) || held || self.policy() != Fsync::Always {
             self.durable.publish(end);
         }
         synced
+    }
+
+    /// Holds fsyncs back (`no-appendfsync-on-rewrite yes` during a background save or
+    /// rewrite) or lets them go again.
+    pub fn hold_fsync(&self, held: bool) {
+        self.fsync_held.store(held, Relaxed);
     }
 
     /// Every worker of the runtime has run out of work: the moment Redis's event loop
