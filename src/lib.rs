@@ -9,11 +9,13 @@
 //! - [`server`]: listeners, connections, client registry, cron, logging, shutdown.
 //! - [`config`]: the parameter table behind redis.conf, the command line and CONFIG.
 //! - [`glob`], [`numbers`]: Redis's pattern matching and number rules.
+//! - [`cli`]: our redis-cli (one-shot, REPL, --scan, --pipe), a plain RESP client.
 //! - [`persist`]: the RDB (and later AOF) file formats, as pure codecs.
 //!
 //! Embedding: build a [`Config`], call [`Server::bind`], read [`Server::local_addr`],
 //! and drive [`Server::run_until`] with the future that should stop it.
 
+pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod glob;

@@ -7,11 +7,19 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 use ferrokv::{Config, Server};
 
 fn main() {
-    // Multi-call: run as the AOF checker when called by its name or with --check-aof.
+    // Multi-call: run as redis-cli or the AOF checker when called by their names, or
+    // with --cli / --check-aof.
     let argv: Vec<String> = std::env::args().collect();
     let program = argv.first().map(|p| p.rsplit('/').next().unwrap_or(p)).unwrap_or_default();
     if program == "redis-check-aof" || program == "ferrokv-check-aof" {
         std::process::exit(ferrokv::persist::aof::check::main(&argv));
+    }
+    if program == "redis-cli" || program == "ferrokv-cli" {
+        std::process::exit(ferrokv::cli::main(&argv));
+    }
+    if argv.get(1).is_some_and(|a| a == "--cli") {
+        let rest: Vec<String> = argv.iter().take(1).chain(argv.iter().skip(2)).cloned().collect();
+        std::process::exit(ferrokv::cli::main(&rest));
     }
     if argv.get(1).is_some_and(|a| a == "--check-aof") {
         let mut rest = vec![argv.first().cloned().unwrap_or_default()];
