@@ -129,9 +129,12 @@ impl Docs {
         }
         let asked = words.iter().map(|w| String::from_utf8_lossy(w).to_uppercase()).collect::<Vec<_>>().join(" ");
         let mut out = String::new();
+        out.push_str("\r\n");
         if let Some(group) = asked.strip_prefix('@') {
-            out.push_str("\r\n");
-            for cmd in self.commands.iter().filter(|c| c.group.eq_ignore_ascii_case(group)) {
+            let mut members: Vec<&CommandHelp> =
+                self.commands.iter().filter(|c| c.group.eq_ignore_ascii_case(group)).collect();
+            members.sort_by(|a, b| a.name.cmp(&b.name));
+            for cmd in members {
                 out.push_str(&entry(cmd, false));
             }
             return out;
@@ -141,10 +144,6 @@ impl Docs {
             .iter()
             .filter(|c| c.name == asked || (c.name.starts_with(&asked) && c.name[asked.len()..].starts_with(' ')))
             .collect();
-        if matching.is_empty() {
-            return out;
-        }
-        out.push_str("\r\n");
         for cmd in matching {
             out.push_str(&entry(cmd, true));
         }
@@ -236,7 +235,7 @@ mod tests {
         let docs = Docs::from_reply(&set_docs());
         assert_eq!(docs.commands[0].params, "key value [NX|XX] [EX seconds] [field [field ...]]");
         assert!(docs.help_text(&[b"set".to_vec()]).contains("\x1b[1mSET\x1b[0m \x1b[90mkey value"));
-        assert_eq!(docs.help_text(&[b"nosuch".to_vec()]), "");
+        assert_eq!(docs.help_text(&[b"nosuch".to_vec()]), "\r\n");
         assert_eq!(docs.hint("set").as_deref(), Some(" key value [NX|XX] [EX seconds] [field [field ...]]"));
         assert_eq!(docs.hint("SET k ").as_deref(), Some("value [NX|XX] [EX seconds] [field [field ...]]"));
         assert_eq!(docs.hint("set k"), None);

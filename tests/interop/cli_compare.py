@@ -66,6 +66,10 @@ SETUP = [
 EXCLUDED = {
     "version": ("--version names ferrokv's version after redis-cli's",
                 lambda real, ours: ours[1].startswith(real[1].rstrip(b"\r\n") + b" (ferrokv ")),
+    "repl-help": ("plain `help` names ferrokv and leaves out the ~/.redisclirc preferences "
+                  "(:set hints) and tab completion, which this client does not have",
+                  lambda real, ours: ours[1].startswith(b"redis-cli 7.0.15 (ferrokv ")
+                  and b":set hints" in real[1] and real[0] == ours[0] == 0),
     "scan-count": ("--count is redis-cli 7.2's option; 7.0.15 rejects it",
                    lambda real, ours: real[0] == 1 and ours[0] == 0
                    and b"Unrecognized option" in real[2]),
@@ -197,6 +201,11 @@ def build_cases():
         case("repl-noauth", [], stdin=b"ping\nauth secret\nping\n", auth=False),
         case("repl-refused", ["-p", "{free}"], stdin=b"ping\nping\n", auth=False),
         case("repl-e-ignored", ["-e"], stdin=b"nosuch\nping\n"),
+        # help, from the server's COMMAND DOCS.
+        case("repl-help-commands", [], stdin=b"help get\nhelp SET\nhelp mset\nhelp client list\n"
+             b"help client kill\nhelp nosuch\n", modes=("pipe",)),
+        case("repl-help-group", [], stdin=b"help @hyperloglog\nhelp @string\n", modes=("pipe",)),
+        case("repl-help", [], stdin=b"help\n", modes=("pipe",)),
         # Streaming until Ctrl-C.
         case("subscribe", ["subscribe", "ch", "ch2"], publish=("ch", "hello"), sigint_after=0.6),
         case("psubscribe", ["psubscribe", "c*"], publish=("ch", "a b"), sigint_after=0.6, modes=("tty",)),
