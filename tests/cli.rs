@@ -380,6 +380,14 @@ fn repeat_interval_and_stdin_argument() {
     let mut out = String::new();
     child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
     assert!(out.matches("PONG\n").count() >= 5, "{out:?}");
+    // ... or until its stdout goes away (SIGPIPE, as `redis-cli -r -1 ping | head -1`).
+    let mut cmd = c.cmd(&["-r", "-1", "ping"]);
+    cmd.stdout(Stdio::piped()).stderr(Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    let mut first = [0u8; 5];
+    child.stdout.as_mut().unwrap().read_exact(&mut first).unwrap();
+    drop(child.stdout.take());
+    assert_eq!((&first, exit_code(wait_bounded(&mut child))), (b"PONG\n", -libc::SIGPIPE));
     // -x: the last argument is all of stdin, newline included.
     let r = c.run_stdin(&["-x", "set", "blob"], b"hello\n");
     assert_eq!(r.out, "OK\n");

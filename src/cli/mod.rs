@@ -65,13 +65,24 @@ pub fn main(argv: &[String]) -> i32 {
     let stdout_tty = std::io::stdout().is_terminal();
     let output = opts.output.unwrap_or(if stdout_tty { Output::Standard } else { Output::Raw });
     let mut session = Session::new(opts, output);
+    let repl =
+        session.opts.command.is_empty() && !session.opts.stdin_last_arg && !session.opts.pipe && !session.opts.scan;
+    if !repl {
+        // Rust ignores SIGPIPE; redis-cli does not outside its REPL, so that
+        // `redis-cli -r -1 ping | head -1` ends when head does. Socket writes use
+        // MSG_NOSIGNAL and are unaffected.
+        // SAFETY: restoring a signal's default action has no preconditions.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     if session.opts.pipe {
         return bulk::pipe_mode(&mut session);
     }
     if session.opts.scan {
         return bulk::scan_mode(&mut session);
     }
-    if session.opts.command.is_empty() && !session.opts.stdin_last_arg {
+    if repl {
         return repl::run(&mut session);
     }
     one_shot(&mut session)
