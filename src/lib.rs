@@ -9,12 +9,14 @@
 //! - [`server`]: listeners, connections, client registry, cron, logging, shutdown.
 //! - [`config`]: the parameter table behind redis.conf, the command line and CONFIG.
 //! - [`glob`], [`numbers`]: Redis's pattern matching and number rules.
+//! - [`cli`]: our redis-cli (one-shot, REPL, --scan, --pipe), a plain RESP client.
 //! - [`persist`]: the RDB and AOF file formats, as pure codecs, and their checkers.
 //! - [`entrypoint`]: the container image's `docker-entrypoint` (privileges, password).
 //!
 //! Embedding: build a [`Config`], call [`Server::bind`], read [`Server::local_addr`],
 //! and drive [`Server::run_until`] with the future that should stop it.
 
+pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod entrypoint;

@@ -18,8 +18,7 @@ const TOOLS: &[(&[&str], &str, ToolMain)] = &[
     (&["redis-check-aof", "ferrokv-check-aof"], "--check-aof", ferrokv::persist::aof::check::main),
     (&["redis-check-rdb", "ferrokv-check-rdb"], "--check-rdb", ferrokv::persist::check_rdb::main),
     (&["docker-entrypoint", "docker-entrypoint.sh"], "--entrypoint", ferrokv::entrypoint::main),
-    // The redis-cli clone (src/cli/) replaces `cli_pending` here when it lands.
-    (&["redis-cli", "ferrokv-cli"], "--cli", cli_pending),
+    (&["redis-cli", "ferrokv-cli"], "--cli", ferrokv::cli::main),
 ];
 
 fn main() {
@@ -202,11 +201,4 @@ fn raise_open_files_limit(config: &mut Config, log: &ferrokv::server::log::Logge
             &format!("Increased maximum number of open files to {now} (it was originally set to {}).", limit.rlim_cur),
         );
     }
-}
-
-/// Stands in for the redis-cli clone until src/cli/ lands, so `redis-cli` never starts a
-/// server by mistake.
-fn cli_pending(_: &[String]) -> i32 {
-    eprintln!("redis-cli is not built into this ferrokv binary yet");
-    1
 }

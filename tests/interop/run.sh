@@ -5,7 +5,8 @@
 #
 # Runs gateway.py under redis-py 5.3.0 (the host scripts' pin) and the newest
 # redis-py 8.x (what the unpinned auth image installs; RESP3 by default), then
-# redis_cli.py (redis-cli output compared with a real redis-server 7.0), monitor.py
+# redis_cli.py (redis-cli output compared with a real redis-server 7.0), cli_compare.py
+# (our redis-cli against Debian's redis-cli 7.0.15, byte for byte), monitor.py
 # (MONITOR lines compared with redis-server 7.0), config_rewrite.py (CONFIG REWRITE of a
 # commented file compared with redis-server 7.0, and a restart from it), rdb_files.py
 # and aof_files.py (RDB and AOF files exchanged with redis-server both ways), aof_crash.py
@@ -22,7 +23,7 @@
 # when they hold a working install (a `.complete` marker is written last);
 # INTEROP_REFRESH_VENVS=1 rebuilds them (to pick up a newer redis-py 8.x).
 # A missing tool (redis-cli, redis-benchmark, redis-server, redis-check-rdb,
-# redis-check-aof, python3, pip) is a failure, never a skip. Every step runs under `timeout`.
+# redis-check-aof, python3, pip, tmux) is a failure, never a skip. Every step runs under `timeout`.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -89,7 +90,7 @@ venv_python() { # DIR REQUIREMENT
 
 # --- prerequisites -----------------------------------------------------------------------
 tools_ok=1
-for tool in redis-cli redis-benchmark redis-server redis-check-rdb redis-check-aof python3 timeout; do
+for tool in redis-cli redis-benchmark redis-server redis-check-rdb redis-check-aof python3 timeout tmux; do
     if ! command -v "$tool" >/dev/null 2>&1; then
         fail "prerequisite/$tool" "not found on PATH"
         tools_ok=0
@@ -124,6 +125,7 @@ done
 run_piece "redis-cli" 60 python3 "$here/redis_cli.py" "$bin"
 run_piece "monitor" 60 python3 "$here/monitor.py" "$bin"
 run_piece "config-rewrite" 60 python3 "$here/config_rewrite.py" "$bin"
+run_piece "cli-compare" 120 python3 "$here/cli_compare.py" "$bin"
 run_piece "rdb-files" 60 python3 "$here/rdb_files.py" "$bin"
 run_piece "aof-files" 90 python3 "$here/aof_files.py" "$bin"
 run_piece "aof-crash" 120 python3 "$here/aof_crash.py" "$bin"
