@@ -214,7 +214,7 @@ def build_cases():
         case("repl-subscribe", [], stdin=b"ping\nsubscribe ch\n", publish=("ch", "hi"), sigint_after=0.6,
              normalize=timing_normalize),
         case("monitor", ["monitor"], publish=("ch", "m"), sigint_after=0.6, normalize=monitor_normalize,
-             servers=("redis",), modes=("tty",)),
+             modes=("tty", "pipe")),
     ]
     return c
 
