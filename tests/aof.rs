@@ -65,6 +65,21 @@ fn logged(dir: &Path, incr: u32) -> String {
     out.join("\n")
 }
 
+/// Waits until `n` rewrites have finished; returns INFO persistence then.
+fn wait_for_rewrites(con: &mut redis::Connection, n: u32) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let info = query_string(con, &["INFO", "persistence"]);
+        if info_field(&info, "aof_rewrite_in_progress") == Some("0")
+            && info_field(&info, "aof_rewrites") == Some(n.to_string().as_str())
+        {
+            return info;
+        }
+        assert!(Instant::now() < deadline, "rewrite did not finish");
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
 /// Waits until the writer thread has written everything (everysec writes promptly).
 fn settle() {
     thread::sleep(Duration::from_millis(150));
@@ -176,17 +191,7 @@ fn bgrewriteaof_replaces_the_base_and_removes_history() {
             query(&mut con, &["BGREWRITEAOF"]),
             Value::SimpleString("Background append only file rewriting started".into())
         );
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let info = query_string(&mut con, &["INFO", "persistence"]);
-            if info_field(&info, "aof_rewrite_in_progress") == Some("0")
-                && info_field(&info, "aof_rewrites") == Some("1")
-            {
-                break;
-            }
-            assert!(Instant::now() < deadline, "rewrite did not finish");
-            thread::sleep(Duration::from_millis(10));
-        }
+        wait_for_rewrites(&mut con, 1);
         query(&mut con, &["SET", "after", "rewrite"]);
         before = query_int(&mut con, &["DBSIZE"]);
         settle();
@@ -365,19 +370,9 @@ fn bgrewriteaof_with_the_aof_off_writes_a_base_and_a_manifest() {
             query(&mut con, &["BGREWRITEAOF"]),
             Value::SimpleString("Background append only file rewriting started".into())
         );
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let info = query_string(&mut con, &["INFO", "persistence"]);
-            if info_field(&info, "aof_rewrite_in_progress") == Some("0")
-                && info_field(&info, "aof_rewrites") == Some("1")
-            {
-                assert_eq!(info_field(&info, "aof_enabled"), Some("0"));
-                assert_eq!(info_field(&info, "aof_last_bgrewrite_status"), Some("ok"));
-                break;
-            }
-            assert!(Instant::now() < deadline, "rewrite did not finish");
-            thread::sleep(Duration::from_millis(10));
-        }
+        let info = wait_for_rewrites(&mut con, 1);
+        assert_eq!(info_field(&info, "aof_enabled"), Some("0"));
+        assert_eq!(info_field(&info, "aof_last_bgrewrite_status"), Some("ok"));
         query(&mut con, &["SET", "not-logged", "x"]);
     }
     assert_eq!(names(dir.path()), ["redis.aof.2.base.rdb", "redis.aof.manifest"]);

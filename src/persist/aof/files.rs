@@ -222,35 +222,44 @@ pub fn start_rewrite(shared: &Arc<Shared>) -> Result<(), String> {
     }
     let new_incr = layout.manifest.incrs.last().map(|f| f.seq).unwrap_or(1);
     let base_seq = layout.manifest.base.as_ref().map_or(0, |b| b.seq) + 1;
-    let base_name = manifest::base_file_name(&layout.name, base_seq, config.aof_use_rdb_preamble);
-    let temp = layout.dir.join(format!("temp-rewriteaof-bg-{}.aof", std::process::id()));
-    let target = layout.dir.join(&base_name);
+    let (dir, name) = (layout.dir.clone(), layout.name.clone());
     drop(guard);
-    let header = crate::persist::save::header(true, &config);
+    write_base_in_background(shared, &config, &dir, &name, base_seq, move |shared, base_name| {
+        let mut guard = shared.aof_layout.lock();
+        let Some(layout) = guard.as_mut() else { return false };
+        install_base(shared, layout, base_name, base_seq, new_incr)
+    })
+}
+
+/// Writes the base file number `base_seq` of the AOF named `name` in `dir` from a
+/// point-in-time snapshot, in the background; `install` makes it the base once it is on
+/// disk (given its file name).
+fn write_base_in_background(
+    shared: &Arc<Shared>,
+    config: &crate::config::Config,
+    dir: &Path,
+    name: &str,
+    base_seq: u64,
+    install: impl FnOnce(&Shared, String) -> bool + Send + 'static,
+) -> Result<(), String> {
+    let base_name = manifest::base_file_name(name, base_seq, config.aof_use_rdb_preamble);
+    let temp = dir.join(format!("temp-rewriteaof-bg-{}.aof", std::process::id()));
+    let target = dir.join(&base_name);
+    let header = crate::persist::save::header(true, config);
     let snap =
         crate::persist::snapshot::Snapshot::begin(&shared.store, temp, &header, unix_ms(), config.rdbcompression)
             .map_err(|e| io_error_text(&e))?;
     shared.log(Level::Notice, &format!("Background append only file rewriting started by pid {}", std::process::id()));
     let worker = shared.clone();
     crate::persist::save::run_in_background(shared, snap.clone(), crate::persist::save::Kind::AofRewrite, move || {
-        let shared = worker;
-        let result = snap.finish(&shared.store, &target);
-        finish_rewrite(&shared, result, base_name, base_seq, new_incr)
+        if let Err(e) = snap.finish(&worker.store, &target) {
+            worker.log(Level::Warning, &format!("Error writing the AOF base file: {}", io_error_text(&e)));
+            worker.log(Level::Warning, "Background AOF rewrite failed");
+            return false;
+        }
+        install(&worker, base_name)
     });
     Ok(())
-}
-
-/// After the new base is on disk: it becomes the base, the old base and the incr files
-/// before the switch become history, the manifest is persisted and history removed.
-fn finish_rewrite(shared: &Shared, result: io::Result<()>, base_name: String, base_seq: u64, new_incr: u64) -> bool {
-    if let Err(e) = result {
-        shared.log(Level::Warning, &format!("Error writing the AOF base file: {}", io_error_text(&e)));
-        shared.log(Level::Warning, "Background AOF rewrite failed");
-        return false;
-    }
-    let mut guard = shared.aof_layout.lock();
-    let Some(layout) = guard.as_mut() else { return false };
-    install_base(shared, layout, base_name, base_seq, new_incr)
 }
 
 /// BGREWRITEAOF while `appendonly` is off, as Redis 7 allows: a new base in the AOF
@@ -265,26 +274,11 @@ pub fn start_offline_rewrite(shared: &Arc<Shared>) -> Result<(), String> {
         layout.manifest = Manifest::parse(&text).unwrap_or_default();
     }
     let base_seq = layout.manifest.base.as_ref().map_or(0, |b| b.seq) + 1;
-    let base_name = manifest::base_file_name(&layout.name, base_seq, config.aof_use_rdb_preamble);
-    let temp = layout.dir.join(format!("temp-rewriteaof-bg-{}.aof", std::process::id()));
-    let target = layout.dir.join(&base_name);
-    let header = crate::persist::save::header(true, &config);
-    let snap =
-        crate::persist::snapshot::Snapshot::begin(&shared.store, temp, &header, unix_ms(), config.rdbcompression)
-            .map_err(|e| io_error_text(&e))?;
-    shared.log(Level::Notice, &format!("Background append only file rewriting started by pid {}", std::process::id()));
-    let worker = shared.clone();
-    crate::persist::save::run_in_background(shared, snap.clone(), crate::persist::save::Kind::AofRewrite, move || {
-        let shared = worker;
-        if let Err(e) = snap.finish(&shared.store, &target) {
-            shared.log(Level::Warning, &format!("Error writing the AOF base file: {}", io_error_text(&e)));
-            shared.log(Level::Warning, "Background AOF rewrite failed");
-            return false;
-        }
-        // Every incr file is older than the new base.
-        install_base(&shared, &mut layout, base_name, base_seq, u64::MAX)
-    });
-    Ok(())
+    let (dir, name) = (layout.dir.clone(), layout.name.clone());
+    // Every incr file is older than the new base.
+    write_base_in_background(shared, &config, &dir, &name, base_seq, move |shared, base_name| {
+        install_base(shared, &mut layout, base_name, base_seq, u64::MAX)
+    })
 }
 
 /// Makes the base file just written the layout's base: the old base and the incr files
