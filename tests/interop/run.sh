@@ -10,7 +10,8 @@
 # (MONITOR lines compared with redis-server 7.0), config_rewrite.py (CONFIG REWRITE of a
 # commented file compared with redis-server 7.0, and a restart from it), rdb_files.py
 # and aof_files.py (RDB and AOF files exchanged with redis-server both ways), aof_crash.py
-# (kill -9 under a write load with appendfsync always/everysec) and benchmark.sh
+# (kill -9 under a write load with appendfsync always/everysec), aof_write_errors.sh (a
+# full disk under the AOF, compared with redis-server 7.0) and benchmark.sh
 # (redis-benchmark). Each prints `ok NAME` / `FAIL NAME: why` lines;
 # this script counts them and ends with `N passed, M failed`, exiting 1 if M > 0.
 #
@@ -23,7 +24,7 @@
 # when they hold a working install (a `.complete` marker is written last);
 # INTEROP_REFRESH_VENVS=1 rebuilds them (to pick up a newer redis-py 8.x).
 # A missing tool (redis-cli, redis-benchmark, redis-server, redis-check-rdb,
-# redis-check-aof, python3, pip, tmux) is a failure, never a skip. Every step runs under `timeout`.
+# redis-check-aof, python3, pip, tmux, unshare) is a failure, never a skip. Every step runs under `timeout`.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -129,6 +130,7 @@ run_piece "cli-compare" 120 python3 "$here/cli_compare.py" "$bin"
 run_piece "rdb-files" 60 python3 "$here/rdb_files.py" "$bin"
 run_piece "aof-files" 90 python3 "$here/aof_files.py" "$bin"
 run_piece "aof-crash" 120 python3 "$here/aof_crash.py" "$bin"
+run_piece "aof-write-errors" 120 bash "$here/aof_write_errors.sh" "$bin"
 run_piece "redis-benchmark" 120 bash "$here/benchmark.sh" "$bin"
 
 echo "# took $((SECONDS - started)) s"

@@ -28,6 +28,8 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use parking_lot::{Condvar, Mutex};
 
+use crate::server::log::Level;
+
 /// The fsync policy (`appendfsync`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fsync {
@@ -172,8 +174,17 @@ pub struct Aof {
     writer: AtomicU8,
     /// Write `#TS:<unix seconds>` annotations (`aof-timestamp-enabled`).
     pub timestamps: AtomicBool,
-    /// The last write failed (INFO `aof_last_write_status:err`).
+    /// The last write or fsync failed (INFO `aof_last_write_status:err`); writes are
+    /// refused with MISCONF until a retry succeeds.
     pub write_failed: AtomicBool,
+    /// The failure was an fsync's, still to be retried.
+    fsync_failed: AtomicBool,
+    /// The OS error of that failure, for MISCONF's text.
+    last_errno: std::sync::atomic::AtomicI32,
+    /// When a write error was last logged (Redis logs one every 30 seconds).
+    last_error_log: Mutex<Option<Instant>>,
+    /// Where this log's messages go (the server's log), set once at start.
+    pub logger: std::sync::OnceLock<LogHook>,
     /// Bytes in the current incr files plus the base (INFO `aof_current_size`).
     pub current_size: AtomicU64,
     /// The base's size at the last rewrite (INFO `aof_base_size`).
@@ -199,11 +210,45 @@ impl Default for Aof {
             writer: AtomicU8::new(Writer::Busy as u8),
             timestamps: AtomicBool::new(false),
             write_failed: AtomicBool::new(false),
+            fsync_failed: AtomicBool::new(false),
+            last_errno: std::sync::atomic::AtomicI32::new(0),
+            last_error_log: Mutex::new(None),
+            logger: std::sync::OnceLock::new(),
             current_size: AtomicU64::new(0),
             base_size: AtomicU64::new(0),
             delayed_fsync: AtomicU64::new(0),
         }
     }
+}
+
+/// Receives the log's warnings, as (level, message).
+pub struct LogHook(pub Box<LogFn>);
+
+/// The hook's signature: (level, message).
+pub type LogFn = dyn Fn(Level, &str) + Send + Sync;
+
+impl std::fmt::Debug for LogHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LogHook")
+    }
+}
+
+/// How often a persisting write error is logged again.
+const ERROR_LOG_EVERY: Duration = Duration::from_secs(30);
+
+/// Writes `data` with one `write` per chunk until done; on failure, how much was
+/// written and the error (a short write counts as ENOSPC, as Redis reports it).
+fn write_fully(f: &mut File, data: &[u8]) -> Result<(), (usize, std::io::Error)> {
+    let mut off = 0;
+    while off < data.len() {
+        match f.write(&data[off..]) {
+            Ok(0) => return Err((off, std::io::Error::from_raw_os_error(libc::ENOSPC))),
+            Ok(n) => off += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err((off, e)),
+        }
+    }
+    Ok(())
 }
 
 /// Appends one command as a RESP multibulk.
@@ -318,6 +363,11 @@ impl Aof {
         }
     }
 
+    /// Bytes the pending buffer holds (MEMORY STATS `aof.buffer`, INFO `mem_aof_buffer`).
+    pub fn buffered_bytes(&self) -> u64 {
+        self.pending.lock().buf.capacity() as u64
+    }
+
     /// The log position everything appended so far reaches.
     pub fn position(&self) -> u64 {
         self.pending.lock().appended
@@ -355,21 +405,27 @@ impl Aof {
             return false;
         };
         if !data.is_empty() {
-            let ok = f.write_all(&data).is_ok();
-            self.write_failed.store(!ok, Relaxed);
-            if ok {
-                self.current_size.fetch_add(data.len() as u64, Relaxed);
-                self.unsynced.store(true, Relaxed);
+            if let Err((written, e)) = write_fully(f, &data) {
+                self.write_error(f, data, written, &e);
+                return false;
             }
+            self.current_size.fetch_add(data.len() as u64, Relaxed);
+            self.unsynced.store(true, Relaxed);
         }
         self.written.store(end, Relaxed);
         let mut synced = false;
         let held = self.fsync_held.load(Relaxed) && !forced;
         if sync && !held && self.unsynced.load(Relaxed) {
-            let ok = f.sync_data().is_ok();
-            self.write_failed.store(!ok, Relaxed);
+            if let Err(e) = f.sync_data() {
+                self.fsync_error(&e);
+                return false;
+            }
             self.unsynced.store(false, Relaxed);
+            self.fsync_failed.store(false, Relaxed);
             synced = true;
+        }
+        if !self.fsync_failed.load(Relaxed) && self.write_failed.swap(false, Relaxed) {
+            self.log(Level::Warning, "AOF write error looks solved, Redis can write again.");
         }
         // Under `always` a position is published once on disk, or once written while
         // fsyncs are held (what Redis acknowledges then too).
@@ -377,6 +433,101 @@ impl Aof {
             self.durable.publish(end);
         }
         synced
+    }
+
+    fn log(&self, level: Level, msg: &str) {
+        if let Some(hook) = self.logger.get() {
+            (hook.0)(level, msg);
+        }
+    }
+
+    /// A write failed after `written` bytes of `data`: Redis's handling. The partial
+    /// record is cut off the file (or, if that fails, kept and counted); under `always`
+    /// the server exits, as nothing may be acknowledged; otherwise what was not written
+    /// goes back ahead of the pending records, to be retried, and writes are refused
+    /// (MISCONF) until a retry succeeds. Nothing is published as written or durable.
+    fn write_error(&self, f: &mut File, data: Vec<u8>, written: usize, e: &std::io::Error) {
+        let mut kept = 0;
+        let log_now = {
+            let mut last = self.last_error_log.lock();
+            let due = last.is_none_or(|t| t.elapsed() >= ERROR_LOG_EVERY);
+            if due {
+                *last = Some(Instant::now());
+            }
+            due
+        };
+        if written > 0 {
+            let cut = f.metadata().and_then(|m| f.set_len(m.len().saturating_sub(written as u64)));
+            match cut {
+                Ok(()) if log_now => self.log(
+                    Level::Warning,
+                    &format!(
+                        "Short write while writing to the AOF file: (nwritten={written}, expected={})",
+                        data.len()
+                    ),
+                ),
+                Ok(()) => {}
+                Err(te) => {
+                    self.log(
+                        Level::Warning,
+                        &format!(
+                            "Could not remove short write from the append-only file.  Redis may refuse to load the AOF the next time it starts.  ftruncate: {}",
+                            crate::persist::io_error_text(&te)
+                        ),
+                    );
+                    kept = written;
+                    self.current_size.fetch_add(written as u64, Relaxed);
+                }
+            }
+        } else if log_now {
+            self.log(Level::Warning, &format!("Error writing to the AOF file: {}", crate::persist::io_error_text(e)));
+        }
+        if self.policy() == Fsync::Always {
+            self.log(
+                Level::Warning,
+                "Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...",
+            );
+            std::process::exit(1);
+        }
+        {
+            let mut p = self.pending.lock();
+            let mut rest = data;
+            rest.drain(..kept);
+            rest.extend_from_slice(&p.buf);
+            p.buf = rest;
+        }
+        let errno = if written > 0 { libc::ENOSPC } else { e.raw_os_error().unwrap_or(libc::EIO) };
+        self.last_errno.store(errno, Relaxed);
+        self.write_failed.store(true, Relaxed);
+    }
+
+    /// An fsync failed: under `always` the server exits (Redis's words); otherwise
+    /// writes are refused until a later fsync succeeds.
+    fn fsync_error(&self, e: &std::io::Error) {
+        if self.policy() == Fsync::Always {
+            self.log(
+                Level::Warning,
+                &format!(
+                    "Can't persist AOF for fsync error when the AOF fsync policy is 'always': {}. Exiting...",
+                    crate::persist::io_error_text(e)
+                ),
+            );
+            std::process::exit(1);
+        }
+        self.log(Level::Warning, &format!("Error syncing the AOF file: {}", crate::persist::io_error_text(e)));
+        self.last_errno.store(e.raw_os_error().unwrap_or(libc::EIO), Relaxed);
+        self.fsync_failed.store(true, Relaxed);
+        self.write_failed.store(true, Relaxed);
+    }
+
+    /// Writes are refused while the log cannot be written: MISCONF's text, with the
+    /// system's words for the error.
+    pub fn write_error_text(&self) -> Option<String> {
+        if !self.enabled() || !self.write_failed.load(Relaxed) {
+            return None;
+        }
+        let e = std::io::Error::from_raw_os_error(self.last_errno.load(Relaxed));
+        Some(format!("MISCONF Errors writing to the AOF file: {}", crate::persist::io_error_text(&e)))
     }
 
     /// Holds fsyncs back (`no-appendfsync-on-rewrite yes` during a background save or
@@ -416,6 +567,10 @@ impl Aof {
             let policy = self.policy();
             {
                 let mut p = self.pending.lock();
+                if self.write_failed.load(Relaxed) {
+                    // Retry a failed write or fsync every 100 ms, as Redis's cron does.
+                    self.wake.wait_for(&mut p, Duration::from_millis(100));
+                }
                 if policy == Fsync::Always && crate::server::idle::reporting() {
                     // The workers write and fsync when they run out of work; this thread
                     // only takes what they leave behind.
