@@ -42,6 +42,8 @@ echo "== snapshot benchmark smoke run (BGSAVE under load, load at start-up, cros
 timeout 300 python3 benches/snapshot.py --quick
 echo "== idle clients benchmark smoke run (memory per idle connection, both servers)"
 timeout 120 python3 benches/idle_clients.py --quick
+echo "== eviction benchmark smoke run (maxmemory allkeys-lru: memory bound, hit rate, both servers)"
+timeout 180 python3 benches/eviction.py --quick
 echo "== container image: static build, FROM scratch image, the gateway's compose service (scripts/container-test.sh)"
 bash scripts/container-test.sh
 echo "== all test stages passed"

@@ -5,7 +5,7 @@
 
 #[cfg(feature = "jemalloc")]
 #[global_allocator]
-static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+static GLOBAL: ferrokv::server::memory::Counting = ferrokv::server::memory::Counting;
 
 use ferrokv::{Config, Server};
 
@@ -22,6 +22,8 @@ const TOOLS: &[(&[&str], &str, ToolMain)] = &[
 ];
 
 fn main() {
+    #[cfg(feature = "jemalloc")]
+    ferrokv::server::memory::Counting::enable();
     let argv: Vec<String> = std::env::args().collect();
     let program = argv.first().map(|p| p.rsplit('/').next().unwrap_or(p)).unwrap_or_default();
     for (names, flag, tool) in TOOLS {
@@ -113,6 +115,7 @@ fn main() {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(config.worker_threads())
         .on_thread_park(ferrokv::server::idle::parked)
+        .on_thread_stop(ferrokv::server::memory::flush_thread_count)
         .on_thread_unpark(ferrokv::server::idle::unparked)
         .enable_all()
         .build()

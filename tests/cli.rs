@@ -36,10 +36,21 @@ fn exit_code(status: std::process::ExitStatus) -> i32 {
     status.code().unwrap_or_else(|| -status.signal().unwrap_or(0))
 }
 
-/// The client command: our binary with `--cli`, a private HOME, no REDISCLI_AUTH.
+/// The client command: our binary with `--cli`, a private HOME, no REDISCLI_AUTH, and
+/// SIGINT's default action as at a terminal (a test run started in the background by a
+/// non-interactive shell inherits SIGINT ignored, which the client, like redis-cli,
+/// keeps).
 fn cli(home: &std::path::Path) -> Command {
+    use std::os::unix::process::CommandExt;
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ferrokv-server"));
     cmd.arg("--cli").env("HOME", home).env_remove("REDISCLI_AUTH").env_remove("REDISCLI_HISTFILE");
+    // SAFETY: signal() is async-signal-safe, as pre_exec requires.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            Ok(())
+        });
+    }
     cmd
 }
 

@@ -583,8 +583,9 @@ fn latency_histograms_per_command() {
     assert_eq!(parts.len(), 3, "{line}");
     for (part, label) in parts.iter().zip(["p50=", "p99=", "p99.9="]) {
         assert!(part.starts_with(label), "{line}");
-        let value: f64 = part[label.len()..].parse().unwrap();
-        assert!(value > 0.0 && part.split('.').nth(1).is_some_and(|d| d.len() == 3), "{line}");
+        let text = &part[label.len()..];
+        let value: f64 = text.parse().unwrap();
+        assert!(value > 0.0 && text.split('.').nth(1).is_some_and(|d| d.len() == 3), "{line}");
     }
     let Value::Array(h) = query(&mut con, &["LATENCY", "HISTOGRAM", "hstrlen", "nosuch"]) else { panic!() };
     assert_eq!(h[0], bulk("hstrlen"));

@@ -9,6 +9,7 @@ use super::args::is;
 use super::connection::validate_client_name;
 use super::errors::{self as e, CmdError};
 use super::flags::*;
+use super::table::container_row;
 use super::{acl, CmdResult, Command, Ctx};
 use crate::protocol::Reply;
 use crate::server::client::{ClientHandle, ReplyMode};
@@ -20,14 +21,9 @@ const fn sub(name: &'static str, arity: i32, flags: u32, handler: super::Handler
 const ADMIN_SUB: u32 = ADMIN | NOSCRIPT | LOADING | STALE;
 
 /// CLIENT's row and its subcommands.
-pub const COMMANDS: &[Command] = &[Command {
-    name: "client",
-    arity: -2,
-    flags: 0,
-    acl: 0,
-    keys: (0, 0, 0),
-    handler: super::container,
-    subcommands: &[
+pub const COMMANDS: &[Command] = &[container_row(
+    "client",
+    &[
         sub("getname", 2, NOSCRIPT | LOADING | STALE, getname),
         sub("getredir", 2, NOSCRIPT | LOADING | STALE, getredir),
         sub("help", 2, LOADING | STALE, help),
@@ -44,7 +40,7 @@ pub const COMMANDS: &[Command] = &[Command {
         sub("unblock", -3, ADMIN_SUB, unblock),
         sub("unpause", 2, ADMIN_SUB, unpause),
     ],
-}];
+)];
 
 /// CLIENT HELP → Array of help lines.
 fn help(_ctx: &mut Ctx, _a: &[Bytes]) -> CmdResult {
@@ -193,6 +189,20 @@ fn unblock(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
 /// registration and mailbox (used_memory per idle connection in
 /// `benches/idle_clients.py`, minus the rest).
 const CONNECTION_OVERHEAD: usize = 6 * 1024;
+
+/// What a connection holds: its state, its query and reply buffers, and replies waiting
+/// to be written (CLIENT LIST `tot-mem`, MEMORY STATS `clients.normal`).
+pub fn client_memory(h: &ClientHandle) -> usize {
+    let m = h.meta.lock();
+    let omem = h.pending_bytes.load(std::sync::atomic::Ordering::Relaxed) as usize + m.omem;
+    CONNECTION_OVERHEAD
+        + std::mem::size_of::<crate::server::client::Client>()
+        + std::mem::size_of::<ClientHandle>()
+        + m.qbuf
+        + m.qbuf_free
+        + m.rbs
+        + omem
+}
 
 /// One CLIENT LIST line for `h`, with Redis 7.0's fields in Redis's order.
 pub fn client_line(h: &ClientHandle, own_id: u64, current_cmd: Option<&str>) -> String {

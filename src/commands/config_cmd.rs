@@ -4,6 +4,7 @@ use bytes::Bytes;
 
 use super::errors::{self as e};
 use super::flags::*;
+use super::table::container_row;
 use super::{CmdResult, Command, Ctx};
 use crate::protocol::Reply;
 
@@ -12,14 +13,9 @@ const fn sub(name: &'static str, arity: i32, flags: u32, handler: super::Handler
 }
 
 /// CONFIG's row and its subcommands.
-pub const COMMANDS: &[Command] = &[Command {
-    name: "config",
-    arity: -2,
-    flags: 0,
-    acl: 0,
-    keys: (0, 0, 0),
-    handler: super::container,
-    subcommands: &[
+pub const COMMANDS: &[Command] = &[container_row(
+    "config",
+    &[
         sub("get", -3, ADMIN | NOSCRIPT | LOADING | STALE, get),
         sub("help", 2, LOADING | STALE, help),
         sub("resetstat", 2, ADMIN | NOSCRIPT | LOADING | STALE, resetstat),
@@ -27,7 +23,7 @@ pub const COMMANDS: &[Command] = &[Command {
         // Exclusive: `appendonly yes` starts the AOF's base at one instant.
         sub("set", -4, ADMIN | NOSCRIPT | LOADING | STALE | EXCLUSIVE, set),
     ],
-}];
+)];
 
 /// CONFIG GET pattern [pattern ...] → Map of parameter to value.
 fn get(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
@@ -62,6 +58,9 @@ fn set(ctx: &mut Ctx, a: &[Bytes]) -> CmdResult {
     // The AOF follows `appendonly` and `appendfsync` at once (this command holds the
     // server gate exclusively, so turning the AOF on starts its base at one instant).
     let config = shared.config();
+    if config.maxmemory != ctx.config.maxmemory {
+        crate::server::maxmemory::limit_changed(shared, &config);
+    }
     shared.aof.set_policy(crate::persist::aof::append::Fsync::from_config(&config.appendfsync));
     shared.aof.timestamps.store(config.aof_timestamp_enabled, std::sync::atomic::Ordering::Relaxed);
     if config.appendonly && !was_aof {
@@ -92,7 +91,8 @@ fn resetstat(ctx: &mut Ctx, _a: &[Bytes]) -> CmdResult {
     }
     s.errors.lock().clear();
     let st = &ctx.shared.store.stats;
-    for c in [&st.expired_keys, &st.keyspace_hits, &st.keyspace_misses] {
+    ctx.shared.evictor.reset_stats();
+    for c in [&st.expired_keys, &st.evicted_keys, &st.keyspace_hits, &st.keyspace_misses] {
         c.store(0, Relaxed);
     }
     for (_, entry) in super::TABLE.all() {

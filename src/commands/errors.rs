@@ -68,6 +68,7 @@ pub const MISCONF: &str = "MISCONF Redis is configured to save RDB snapshots, bu
 pub const DB_INDEX_OUT_OF_RANGE: &str = "ERR DB index is out of range";
 pub const SAME_OBJECT: &str = "ERR source and destination objects are the same";
 pub const NOAUTH: &str = "NOAUTH Authentication required.";
+pub const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
 /// A MONITOR client (a replica to Redis) running a command that reads or writes keys.
 pub const REPLICA_KEYSPACE: &str = "ERR Replica can't interact with the keyspace";
 /// MONITOR queued in a transaction (Redis denies it to a client that may not block).

@@ -9,6 +9,7 @@ use bytes::Bytes;
 use super::args::{int, is};
 use super::errors::{self as e, CmdError};
 use super::flags::*;
+use super::table::container_row;
 use super::{acl, CmdResult, Command, Ctx};
 use crate::protocol::Reply;
 use crate::server::notify::class::GENERIC;
@@ -51,21 +52,16 @@ pub const COMMANDS: &[Command] = &[
     row("pexpiretime", 2, READONLY | FAST, (1, 1, 1), pexpiretime),
     row("persist", 2, WRITE | FAST, (1, 1, 1), persist),
     row("touch", -2, READONLY | FAST, (1, -1, 1), touch),
-    Command {
-        name: "object",
-        arity: -2,
-        flags: 0,
-        acl: 0,
-        keys: (0, 0, 0),
-        handler: super::container,
-        subcommands: &[
+    container_row(
+        "object",
+        &[
             sub("encoding", 3, READONLY, (2, 2, 1), object_encoding),
             sub("freq", 3, READONLY, (2, 2, 1), object_freq),
             sub("help", 2, LOADING | STALE, (0, 0, 0), object_help),
             sub("idletime", 3, READONLY, (2, 2, 1), object_idletime),
             sub("refcount", 3, READONLY, (2, 2, 1), object_refcount),
         ],
-    },
+    ),
 ];
 
 /// DEL key [key ...] / UNLINK key [key ...] → Integer: keys removed.

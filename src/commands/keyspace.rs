@@ -116,7 +116,10 @@ fn flush_mode(a: &[Bytes]) -> Result<bool, CmdError> {
 /// Frees flushed dictionaries on another thread (ASYNC) or here (SYNC).
 fn free(dicts: Vec<crate::store::Dict>, lazy: bool) {
     if lazy && dicts.iter().any(|d| d.len() > 64) {
-        std::thread::spawn(move || drop(dicts));
+        std::thread::spawn(move || {
+            drop(dicts);
+            crate::server::memory::flush_thread_count();
+        });
     } else {
         drop(dicts);
     }

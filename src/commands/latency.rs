@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use bytes::Bytes;
 
 use super::flags::*;
+use super::table::container_row;
 use super::{CmdResult, Command, Ctx, TABLE};
 use crate::protocol::Reply;
 
@@ -33,14 +34,9 @@ const fn sub(name: &'static str, arity: i32, handler: super::Handler) -> Command
 }
 
 /// LATENCY's row and its subcommands.
-pub const COMMANDS: &[Command] = &[Command {
-    name: "latency",
-    arity: -2,
-    flags: 0,
-    acl: 0,
-    keys: (0, 0, 0),
-    handler: super::container,
-    subcommands: &[
+pub const COMMANDS: &[Command] = &[container_row(
+    "latency",
+    &[
         sub("doctor", 2, doctor),
         sub("graph", 3, graph),
         Command {
@@ -57,7 +53,7 @@ pub const COMMANDS: &[Command] = &[Command {
         sub("latest", 2, latest),
         sub("reset", -2, reset),
     ],
-}];
+)];
 
 /// Smallest value a histogram tells apart (ns).
 const LOWEST: u64 = 1;

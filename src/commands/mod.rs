@@ -20,6 +20,7 @@ pub mod keys;
 pub mod keyspace;
 pub mod latency;
 pub mod lists;
+pub mod memory_cmd;
 pub mod meta;
 pub mod persist_cmd;
 pub mod propagate;
@@ -265,6 +266,20 @@ pub fn dispatch(ctx: &mut Ctx, args: &[Bytes], gate: &mut GateHold, start: std::
     if ctx.client.monitor && entry.cmd.flags & (flags::WRITE | flags::READONLY | flags::MAY_REPLICATE) != 0 {
         return reject(ctx, CmdError::from(errors::REPLICA_KEYSPACE));
     }
+    // maxmemory: evict before running anything, and refuse what may grow memory when
+    // nothing could be evicted (Redis's processCommand). The AOF's order lock keeps an
+    // eviction's DEL after the write that made the key.
+    if crate::server::maxmemory::over_limit(ctx.config) {
+        gate.shared();
+        if ctx.shared.aof.enabled() {
+            gate.order();
+        }
+        let outcome = crate::server::maxmemory::before_command(ctx.shared, ctx.config);
+        if outcome == crate::server::maxmemory::Outcome::Fail && rejected_on_oom(ctx, table, entry) {
+            entry.stats.rejected_calls.fetch_add(1, Relaxed);
+            return reject_maybe_exec(ctx, &entry.fullname, CmdError::from(errors::OOM));
+        }
+    }
     if ctx.client.in_resp2_subscribed_mode() && !pubsub::allowed_when_subscribed(&entry.fullname) {
         return reject(
             ctx,
@@ -274,13 +289,14 @@ pub fn dispatch(ctx: &mut Ctx, args: &[Bytes], gate: &mut GateHold, start: std::
             )),
         );
     }
-    // A failed background save stops writes (and PING, as in Redis) while save points
-    // are configured and `stop-writes-on-bgsave-error` is on.
-    if (entry.cmd.flags & flags::WRITE != 0 || entry.fullname == "ping")
-        && crate::persist::save::writes_denied(ctx.shared, ctx.config)
-    {
-        entry.stats.rejected_calls.fetch_add(1, Relaxed);
-        return reject_maybe_exec(ctx, &entry.fullname, CmdError::from(errors::MISCONF));
+    // A failed background save (while save points are configured and
+    // `stop-writes-on-bgsave-error` is on) or a failed AOF write stops writes, and PING,
+    // as in Redis.
+    if entry.cmd.flags & flags::WRITE != 0 || entry.fullname == "ping" {
+        if let Some(text) = crate::persist::save::writes_denied(ctx.shared, ctx.config) {
+            entry.stats.rejected_calls.fetch_add(1, Relaxed);
+            return reject_maybe_exec(ctx, &entry.fullname, errors::custom(text));
+        }
     }
     if ctx.client.multi.is_some() && !transactions::runs_inside_multi(&entry.fullname) {
         if entry.cmd.flags & flags::NO_MULTI != 0 {
@@ -329,6 +345,24 @@ pub fn dispatch(ctx: &mut Ctx, args: &[Bytes], gate: &mut GateHold, start: std::
         }
     }
     reply
+}
+
+/// Out of memory, which commands are refused: those flagged `denyoom`, an EXEC whose
+/// queue holds one, and anything but EXEC/DISCARD/QUIT/RESET inside MULTI (queueing
+/// itself takes memory).
+fn rejected_on_oom(ctx: &Ctx, table: &table::CommandTable, entry: &table::TableEntry) -> bool {
+    if entry.cmd.flags & flags::DENYOOM != 0 {
+        return true;
+    }
+    let name = entry.fullname.as_str();
+    if name == "exec" {
+        let queued = ctx.client.multi.iter().flatten();
+        return queued.filter_map(|args| args.first().and_then(|n| ctx.shared.renames.lookup(n))).any(|i| {
+            let cmd = table.get(i).cmd;
+            cmd.flags & flags::DENYOOM != 0
+        });
+    }
+    ctx.client.multi.is_some() && !matches!(name, "discard" | "quit" | "reset")
 }
 
 /// A command that got the gate after the server began to stop: like Redis, which has

@@ -8,6 +8,7 @@
 use bytes::Bytes;
 
 use super::flags::*;
+use super::table::container_row;
 use super::{CmdResult, Command, Ctx};
 use crate::protocol::Reply;
 
@@ -24,20 +25,15 @@ pub const COMMANDS: &[Command] = &[
     row("psubscribe", -2, SUB_FLAGS, psubscribe),
     row("punsubscribe", -1, SUB_FLAGS, punsubscribe),
     row("publish", 3, PUBSUB | LOADING | STALE | FAST | MAY_REPLICATE, publish),
-    Command {
-        name: "pubsub",
-        arity: -2,
-        flags: 0,
-        acl: 0,
-        keys: (0, 0, 0),
-        handler: super::container,
-        subcommands: &[
+    container_row(
+        "pubsub",
+        &[
             row("channels", -2, PUBSUB | LOADING | STALE, channels),
             row("help", 2, LOADING | STALE, help),
             row("numpat", 2, PUBSUB | LOADING | STALE, numpat),
             row("numsub", -2, PUBSUB | LOADING | STALE, numsub),
         ],
-    },
+    ),
 ];
 
 /// Is this a command allowed in RESP2 subscribed mode?

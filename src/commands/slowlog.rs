@@ -9,6 +9,7 @@ use bytes::Bytes;
 
 use super::errors::{self as e};
 use super::flags::*;
+use super::table::container_row;
 use super::{CmdResult, Command, Ctx};
 use crate::protocol::Reply;
 
@@ -17,14 +18,9 @@ const fn sub(name: &'static str, arity: i32, handler: super::Handler) -> Command
 }
 
 /// SLOWLOG's row and its subcommands.
-pub const COMMANDS: &[Command] = &[Command {
-    name: "slowlog",
-    arity: -2,
-    flags: 0,
-    acl: 0,
-    keys: (0, 0, 0),
-    handler: super::container,
-    subcommands: &[
+pub const COMMANDS: &[Command] = &[container_row(
+    "slowlog",
+    &[
         sub("get", -2, get),
         Command {
             name: "help",
@@ -38,7 +34,7 @@ pub const COMMANDS: &[Command] = &[Command {
         sub("len", 2, len),
         sub("reset", 2, reset),
     ],
-}];
+)];
 
 /// Redis keeps at most this many arguments of a slow command...
 const MAX_ARGS: usize = 32;

@@ -44,6 +44,12 @@ pub struct Command {
     pub subcommands: &'static [Command],
 }
 
+/// A container command's row (CLIENT, CONFIG, MEMORY, ...): only its subcommands run;
+/// called bare, the arity error answers (see `commands::container`).
+pub const fn container_row(name: &'static str, subcommands: &'static [Command]) -> Command {
+    Command { name, arity: -2, flags: 0, acl: 0, keys: (0, 0, 0), handler: super::container, subcommands }
+}
+
 /// Per-command counters (INFO commandstats).
 #[derive(Debug, Default)]
 pub struct CmdStats {
@@ -90,6 +96,7 @@ pub static TABLE: LazyLock<CommandTable> = LazyLock::new(|| {
         super::introspection::COMMANDS,
         super::slowlog::COMMANDS,
         super::latency::COMMANDS,
+        super::memory_cmd::COMMANDS,
         super::transactions::COMMANDS,
         super::pubsub::COMMANDS,
     ];

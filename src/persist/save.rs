@@ -292,6 +292,7 @@ pub fn run_in_background(
         let ok = job();
         done.aof.hold_fsync(false);
         done.persist.finished_job(kind, ok);
+        crate::server::memory::flush_thread_count();
     });
     if spawned.is_err() {
         // Without a thread, end the snapshot here rather than leave the store in one.
@@ -383,10 +384,13 @@ fn rewrite_due(shared: &Shared, config: &crate::config::Config) -> bool {
     true
 }
 
-/// Do writes have to be refused because the last background save failed
-/// (`stop-writes-on-bgsave-error`)?
-pub fn writes_denied(shared: &Shared, config: &crate::config::Config) -> bool {
-    config.stop_writes_on_bgsave_error && !config.save.is_empty() && !shared.persist.last_bgsave_ok.load(Relaxed)
+/// The MISCONF error writes get while the last background save failed
+/// (`stop-writes-on-bgsave-error`) or the AOF cannot be written, Redis's order.
+pub fn writes_denied(shared: &Shared, config: &crate::config::Config) -> Option<String> {
+    if config.stop_writes_on_bgsave_error && !config.save.is_empty() && !shared.persist.last_bgsave_ok.load(Relaxed) {
+        return Some(crate::commands::errors::MISCONF.to_string());
+    }
+    shared.aof.write_error_text()
 }
 
 /// The save before the server stops (SHUTDOWN, SIGTERM, SIGINT): with `save` forced,

@@ -139,9 +139,11 @@ impl ClientRegistry {
         self.clients.lock().remove(&id);
     }
 
-    /// Every connected client, by id.
+    /// Every connected client, by id, but those already killed: Redis frees a killed
+    /// client at once, so CLIENT LIST and a second CLIENT KILL never see it, while
+    /// here its connection may take a moment to close.
     pub fn list(&self) -> Vec<Arc<ClientHandle>> {
-        self.clients.lock().values().cloned().collect()
+        self.clients.lock().values().filter(|h| !h.killed.load(Ordering::Relaxed)).cloned().collect()
     }
 
     /// Number of connected clients.

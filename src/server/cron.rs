@@ -23,6 +23,9 @@ pub fn start(shared: Arc<Shared>) -> std::thread::JoinHandle<()> {
                 }
                 shared.peak_memory.fetch_max(super::memory::used_memory(), std::sync::atomic::Ordering::Relaxed);
                 crate::persist::save::cron(&shared);
+                // Memory still over the limit after the commands' own evictions (or with
+                // no commands coming): evict for up to a quarter of the period.
+                super::maxmemory::evict_in_background(&shared, period / 4);
                 if active_expire {
                     // Redis's slow cycle may use 25% of a period.
                     let _removed = shared.store.active_expire_cycle(unix_ms(), period / 4);

@@ -21,21 +21,137 @@ pub fn allocator_stats() -> AllocatorStats {
             if let (Ok(allocated), Ok(active), Ok(resident)) =
                 (stats::allocated::read(), stats::active::read(), stats::resident::read())
             {
-                return AllocatorStats {
-                    allocated: allocated as u64,
-                    active: active as u64,
-                    resident: resident as u64,
-                };
+                let allocated = counted().unwrap_or(allocated as u64);
+                return AllocatorStats { allocated, active: active as u64, resident: resident as u64 };
             }
         }
     }
     let rss = rss_bytes();
-    AllocatorStats { allocated: rss, active: rss, resident: rss }
+    AllocatorStats { allocated: counted().unwrap_or(rss), active: rss, resident: rss }
 }
 
-/// Bytes the allocator handed out: Redis's `used_memory`.
+/// Bytes the allocator handed out: Redis's `used_memory`, which `maxmemory` bounds.
+/// Cheap enough to read before every command (one atomic load).
 pub fn used_memory() -> u64 {
-    allocator_stats().allocated
+    counted().unwrap_or_else(|| allocator_stats().allocated)
+}
+
+/// The counting allocator's figure, when the binary installed it.
+fn counted() -> Option<u64> {
+    #[cfg(feature = "jemalloc")]
+    if counting::ENABLED.load(std::sync::atomic::Ordering::Relaxed) {
+        return Some(counting::used());
+    }
+    None
+}
+
+/// Moves this thread's pending count into the total; threads call it as they end so
+/// nothing they allocated or freed is lost from `used_memory`.
+pub fn flush_thread_count() {
+    #[cfg(feature = "jemalloc")]
+    counting::flush();
+}
+
+#[cfg(feature = "jemalloc")]
+pub use counting::Counting;
+
+/// Redis's `used_memory` is its allocator wrapper's running count of the usable size
+/// of every live allocation, not a statistics query. This is the same: jemalloc with a
+/// count of the size class (`nallocx`) of every allocation, kept per thread and added
+/// to one atomic total every 16 KB, so a read is one load and stays within 16 KB per
+/// thread of the exact figure.
+#[cfg(feature = "jemalloc")]
+mod counting {
+    use std::alloc::{GlobalAlloc, Layout};
+    use std::cell::Cell;
+    use std::sync::atomic::{AtomicBool, AtomicI64, Ordering::Relaxed};
+
+    /// Set by [`Counting::enable`]: the binary's global allocator counts.
+    pub static ENABLED: AtomicBool = AtomicBool::new(false);
+    static TOTAL: AtomicI64 = AtomicI64::new(0);
+    const FLUSH_AT: i64 = 16 * 1024;
+
+    thread_local! {
+        static PENDING: Cell<i64> = const { Cell::new(0) };
+    }
+
+    /// jemalloc, counting the usable size of what it hands out.
+    pub struct Counting;
+
+    impl Counting {
+        /// Marks the count as the source of `used_memory` (the binary calls it first thing).
+        pub fn enable() {
+            ENABLED.store(true, Relaxed);
+        }
+    }
+
+    /// The size class jemalloc serves `size` bytes at `align` from (what it counts).
+    fn usable(size: usize, align: usize) -> i64 {
+        // tikv-jemallocator passes an alignment flag only past malloc's own alignment.
+        let flags = if align <= 16 && align <= size { 0 } else { align.trailing_zeros() as i32 };
+        // SAFETY: nallocx only computes a size class; size is non-zero for GlobalAlloc.
+        unsafe { tikv_jemalloc_sys::nallocx(size, flags) as i64 }
+    }
+
+    fn add(n: i64) {
+        let kept = PENDING.try_with(|p| {
+            let v = p.get() + n;
+            if v.abs() >= FLUSH_AT {
+                TOTAL.fetch_add(v, Relaxed);
+                p.set(0);
+            } else {
+                p.set(v);
+            }
+        });
+        if kept.is_err() {
+            TOTAL.fetch_add(n, Relaxed);
+        }
+    }
+
+    pub fn flush() {
+        let _ = PENDING.try_with(|p| TOTAL.fetch_add(p.replace(0), Relaxed));
+    }
+
+    pub fn used() -> u64 {
+        let mine = PENDING.try_with(Cell::get).unwrap_or(0);
+        (TOTAL.load(Relaxed) + mine).max(0) as u64
+    }
+
+    // SAFETY: every method forwards to jemalloc unchanged; the count is bookkeeping.
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            // SAFETY: the caller upholds GlobalAlloc's contract, passed on as is.
+            let p = unsafe { tikv_jemallocator::Jemalloc.alloc(layout) };
+            if !p.is_null() {
+                add(usable(layout.size(), layout.align()));
+            }
+            p
+        }
+
+        unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+            // SAFETY: as for alloc.
+            let p = unsafe { tikv_jemallocator::Jemalloc.alloc_zeroed(layout) };
+            if !p.is_null() {
+                add(usable(layout.size(), layout.align()));
+            }
+            p
+        }
+
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            add(-usable(layout.size(), layout.align()));
+            // SAFETY: as for alloc.
+            unsafe { tikv_jemallocator::Jemalloc.dealloc(ptr, layout) }
+        }
+
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            // SAFETY: as for alloc.
+            let p = unsafe { tikv_jemallocator::Jemalloc.realloc(ptr, layout, new_size) };
+            if !p.is_null() {
+                add(usable(new_size, layout.align()) - usable(layout.size(), layout.align()));
+            }
+            p
+        }
+    }
 }
 
 /// Resident set size of this process, in bytes.

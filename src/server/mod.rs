@@ -9,6 +9,7 @@ pub mod conn;
 pub mod cron;
 pub mod idle;
 pub mod log;
+pub mod maxmemory;
 pub mod memory;
 pub mod notify;
 pub mod proc_title;
@@ -99,6 +100,35 @@ fn warn_if_open(config: &Config, listeners: &[TcpListener], log: &log::Logger) {
     );
 }
 
+/// A listening socket on `target`. An IPv6 one is IPv6-only (as Redis makes it), so
+/// `bind * -::*` gets both a 0.0.0.0 and a :: listener on the same port.
+async fn listen_on(target: &str, backlog: u32) -> io::Result<TcpListener> {
+    let Ok(addr) = target.parse::<std::net::SocketAddr>() else {
+        return TcpListener::bind(target).await;
+    };
+    let socket = if addr.is_ipv6() { tokio::net::TcpSocket::new_v6()? } else { tokio::net::TcpSocket::new_v4()? };
+    socket.set_reuseaddr(true)?;
+    if addr.is_ipv6() {
+        use std::os::fd::AsRawFd;
+        let one: libc::c_int = 1;
+        // SAFETY: a socket we own and an int-sized option value, as IPV6_V6ONLY takes.
+        let rc = unsafe {
+            libc::setsockopt(
+                socket.as_raw_fd(),
+                libc::IPPROTO_IPV6,
+                libc::IPV6_V6ONLY,
+                (&one as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
+        if rc != 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    socket.bind(addr)?;
+    socket.listen(backlog)
+}
+
 impl Server {
     /// Binds every configured address. Fails like Redis when a non-optional address
     /// cannot be bound.
@@ -116,7 +146,7 @@ impl Server {
         for (addr, optional) in bind_targets(&config.bind) {
             let target =
                 if addr.contains(':') { format!("[{addr}]:{chosen_port}") } else { format!("{addr}:{chosen_port}") };
-            match TcpListener::bind(&target).await {
+            match listen_on(&target, config.tcp_backlog).await {
                 Ok(l) => {
                     // With port 0 every further address reuses the first one's port.
                     if chosen_port == 0 {

@@ -121,6 +121,8 @@ pub struct Shared {
     pub pubsub: super::pubsub::PubSub,
     /// MONITOR clients.
     pub monitors: super::pubsub::Monitors,
+    /// maxmemory eviction's pool and statistics.
+    pub evictor: super::maxmemory::Evictor,
     /// The latency monitor's events (LATENCY LATEST/HISTORY).
     pub latency: Mutex<crate::commands::latency::Monitor>,
     /// Command names after `rename-command`.
@@ -202,6 +204,7 @@ impl Shared {
             slowlog: Mutex::new(Default::default()),
             pubsub: Default::default(),
             monitors: Default::default(),
+            evictor: Default::default(),
             latency: Default::default(),
             renames,
             notify_flags: Arc::new(std::sync::atomic::AtomicU32::new(super::notify::parse_flags(&notify_events))),
@@ -211,16 +214,23 @@ impl Shared {
             executable: std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default(),
             config_file,
         });
+        let weak = Arc::downgrade(&shared);
+        let _ = shared.aof.logger.set(crate::persist::aof::append::LogHook(Box::new(move |level, msg| {
+            if let Some(shared) = weak.upgrade() {
+                shared.log(level, msg);
+            }
+        })));
         // Keys the store itself creates or expires become keyspace notifications.
         let weak = Arc::downgrade(&shared);
         let flags = shared.notify_flags.clone();
         let _ = shared.store.events.set(crate::store::EventHook(Box::new(move |class, event, db, key| {
-            let aof = class == crate::store::EVENT_EXPIRED;
+            let aof = class == crate::store::EVENT_EXPIRED || class == crate::store::EVENT_EVICTED;
             if flags.load(Ordering::Relaxed) & class == 0 && !aof {
                 return;
             }
             if let Some(shared) = weak.upgrade() {
-                // An expired key is logged as DEL when it is removed, under its shard's lock.
+                // An expired or evicted key is logged as DEL when it is removed, under
+                // its shard's lock.
                 if aof && shared.aof.enabled() {
                     shared.aof.append(db, &[&[b"DEL".as_slice(), key]]);
                 }

@@ -212,6 +212,38 @@ impl Dict {
         })
     }
 
+    /// Eviction's sample (Redis's `dictGetSomeKeys`): from a random bucket on, visits
+    /// consecutive buckets until `want` entries were accepted by `f` or `max_buckets`
+    /// buckets were walked. Returns how many `f` accepted.
+    pub fn sample(
+        &self,
+        rng: &mut impl rand::Rng,
+        want: usize,
+        max_buckets: usize,
+        mut f: impl FnMut(&Entry) -> bool,
+    ) -> usize {
+        if self.len == 0 {
+            return 0;
+        }
+        let n = self.buckets.len();
+        let mut idx = rng.random_range(0..n);
+        let mut taken = 0;
+        for _ in 0..max_buckets.min(n) {
+            let mut cur = self.buckets[idx].as_deref();
+            while let Some(node) = cur {
+                if f(&node.entry) {
+                    taken += 1;
+                    if taken >= want {
+                        return taken;
+                    }
+                }
+                cur = node.next.as_deref();
+            }
+            idx = (idx + 1) & (n - 1);
+        }
+        taken
+    }
+
     /// A random entry: a random non-empty bucket, then a random node of its chain.
     pub fn random(&self, rng: &mut impl rand::Rng) -> Option<&Entry> {
         if self.len == 0 {

@@ -25,8 +25,11 @@ const NO_INT: u8 = 4;
 /// parity this is (see `Store::begin_snapshot`). Every rewrite of `data` keeps it.
 const SNAP: u8 = 8;
 
-/// Strings up to this length are stored inside `data`; longer ones in `obj`.
-const INLINE_MAX: usize = 64;
+/// Strings up to this length are stored inside `data` (one exact-size allocation with
+/// the key), longer ones in `obj`. 4 KB covers the tokens, sessions and JSON records of
+/// a typical cache, each then costing less than in Redis (no separate value object);
+/// strings grown by APPEND/SETRANGE move to `obj` whatever their size.
+const INLINE_MAX: usize = 4096;
 
 /// The kind of value a key holds, as TYPE names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

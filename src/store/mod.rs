@@ -12,6 +12,7 @@
 pub mod blocking;
 pub mod dict;
 pub mod entry;
+pub mod evict;
 pub mod hash;
 pub mod list;
 pub mod set;
@@ -164,6 +165,8 @@ pub struct StoreStats {
     pub keyspace_misses: AtomicU64,
     /// Times the active expiry cycle ran.
     pub expire_cycles: AtomicU64,
+    /// Keys removed to stay under `maxmemory`.
+    pub evicted_keys: AtomicU64,
 }
 
 /// How keys' access clocks are kept: LRU seconds or, under an LFU maxmemory policy,
@@ -193,6 +196,8 @@ impl std::fmt::Debug for EventHook {
 
 /// Class bits the store reports with (the same as `server::notify::class`).
 pub const EVENT_EXPIRED: u32 = 1 << 6;
+/// See [`EVENT_EXPIRED`].
+pub const EVENT_EVICTED: u32 = 1 << 7;
 /// See [`EVENT_EXPIRED`].
 pub const EVENT_NEW: u32 = 1 << 11;
 /// See [`EVENT_EXPIRED`].
@@ -447,6 +452,16 @@ impl Store {
         Txn { store: self, guards, now }
     }
 
+    /// (keys, bytes of its tables: bucket arrays and `node_bytes` per key) of a
+    /// database, for MEMORY STATS.
+    pub fn db_overhead(&self, db: usize, node_bytes: usize) -> (usize, usize) {
+        let Some(d) = self.dbs.get(db) else { return (0, 0) };
+        d.shards.iter().fold((0, 0), |(keys, bytes), s| {
+            let s = s.lock();
+            (keys + s.dict.len(), bytes + s.dict.bucket_count() * 8 + s.dict.len() * node_bytes)
+        })
+    }
+
     /// DBSIZE: keys in the database, including expired keys not yet reclaimed (as Redis).
     pub fn db_size(&self, db: usize) -> usize {
         self.dbs.get(db).map_or(0, |d| d.shards.iter().map(|s| s.lock().dict.len()).sum())
@@ -592,18 +607,27 @@ impl Store {
 
     /// Removes a key found expired while walking a shard, counting it.
     fn remove_expired(&self, db: usize, shard: &mut Shard, key: &[u8]) -> bool {
-        let h = self.hash(key);
-        match shard.dict.remove(key, h, |k| self.hash(k)) {
-            Some(e) => {
-                shard.forget_expire(e.expire());
-                shard.preserve_removed(self, db, e);
-                self.stats.expired_keys.fetch_add(1, Ordering::Relaxed);
-                self.watches.touch(db, key);
-                self.event(EVENT_EXPIRED, "expired", db, key);
-                true
-            }
-            None => false,
-        }
+        self.remove_reported(db, shard, key, &self.stats.expired_keys, EVENT_EXPIRED, "expired")
+    }
+
+    /// Removes a key the store itself takes away (expired, evicted): counts it in
+    /// `counter`, touches its watchers and reports `event` (which logs it as DEL).
+    fn remove_reported(
+        &self,
+        db: usize,
+        shard: &mut Shard,
+        key: &[u8],
+        counter: &AtomicU64,
+        class: u32,
+        event: &'static str,
+    ) -> bool {
+        let Some(e) = shard.dict.remove(key, self.hash(key), |k| self.hash(k)) else { return false };
+        shard.forget_expire(e.expire());
+        shard.preserve_removed(self, db, e);
+        counter.fetch_add(1, Ordering::Relaxed);
+        self.watches.touch(db, key);
+        self.event(class, event, db, key);
+        true
     }
 
     /// RANDOMKEY: a random live key of the database.

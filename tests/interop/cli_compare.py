@@ -398,6 +398,10 @@ def tmux_screen(cli, port, lines, tmux_sock):
 
 def main():
     stop_on_sigterm()
+    # Both clients get SIGINT's default action, as at a terminal, even when this run was
+    # started in the background by a non-interactive shell (which ignores SIGINT, and an
+    # ignored signal stays ignored across exec; a handler does not).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     if len(sys.argv) not in (2, 3):
         print(f"usage: {sys.argv[0]} FERROKV_BINARY [REDIS_SERVER_BINARY]", file=sys.stderr)
         return 2

@@ -58,7 +58,9 @@ fn replay(
         .register(std::net::SocketAddr::from(([0, 0, 0, 0], 0)), std::net::SocketAddr::from(([0, 0, 0, 0], 0)));
     shared.clients.unregister(handle.id);
     let mut client = Client::new(handle, true);
-    let mut config = shared.config();
+    // Loading never evicts, whatever `maxmemory` says (as Redis): the file's own DELs
+    // already say which keys were evicted.
+    let mut config = Arc::new(crate::config::Config { maxmemory: 0, ..(*shared.config()).clone() });
     let mut reader = CommandReader::new(data, start);
     // Where the last command that is not inside an open MULTI ended.
     let mut safe_end = start;
