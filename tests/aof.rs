@@ -382,3 +382,51 @@ fn bgrewriteaof_with_the_aof_off_writes_a_base_and_a_manifest() {
     assert_eq!(query_int(&mut con, &["DBSIZE"]), 2);
     assert_eq!(query_string(&mut con, &["GET", "b"]), "2");
 }
+
+/// Under `appendfsync always` the reply to a write is sent by the thread that fsyncs
+/// (the connection reads on meanwhile): replies keep their order when a client sends
+/// more before the first is answered, concurrent clients each get every reply, and a
+/// client that half-closes after its write still gets the acknowledgement.
+#[test]
+fn always_replies_keep_their_order_across_clients_and_a_half_close() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_aof(dir.path(), |c| c.appendfsync = "always".into()).unwrap();
+
+    let mut raw = server.connect();
+    raw.send_raw(b"SET a 1\r\n").unwrap();
+    raw.send_raw(b"GET a\r\n").unwrap();
+    raw.send_raw(b"INCR n\r\nPING\r\n").unwrap();
+    raw.send_raw(b"APPEND a 2\r\n").unwrap();
+    raw.send_raw(b"SET b 1\r\nBLPOP nolist 0.05\r\n").unwrap();
+    for want in [&b"+OK\r\n"[..], b"$1\r\n1\r\n", b":1\r\n", b"+PONG\r\n", b":2\r\n", b"+OK\r\n", b"*-1\r\n"] {
+        assert_eq!(raw.read_reply().unwrap(), want);
+    }
+
+    let clients: Vec<_> = (0..8)
+        .map(|_| {
+            let addr = server.addr();
+            thread::spawn(move || {
+                let mut con = connect(addr);
+                (0..200).map(|_| query_int(&mut con, &["INCR", "counter"])).collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mut seen: Vec<i64> = clients.into_iter().flat_map(|c| c.join().unwrap()).collect();
+    seen.sort_unstable();
+    assert_eq!(seen, (1..=1600).collect::<Vec<_>>());
+
+    let mut half = std::net::TcpStream::connect(server.addr()).unwrap();
+    half.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    half.write_all(b"SET h 1\r\n").unwrap();
+    half.shutdown(std::net::Shutdown::Write).unwrap();
+    let mut got = Vec::new();
+    half.read_to_end(&mut got).unwrap();
+    assert_eq!(got, b"+OK\r\n");
+
+    let mut con = connect(server.addr());
+    assert_eq!(query_string(&mut con, &["GET", "a"]), "12");
+    assert_eq!(query_string(&mut con, &["GET", "h"]), "1");
+    settle();
+    assert!(logged(dir.path(), 1).ends_with("SET h 1"));
+}

@@ -60,7 +60,8 @@ pub struct ClientHandle {
     pub meta: Mutex<ClientMeta>,
     /// Set by CLIENT KILL or shutdown; the connection closes when it sees it.
     pub killed: AtomicBool,
-    /// Wakes the connection so it notices `killed` while idle.
+    /// Wakes the connection so it notices `killed` (or a reply the AOF could send only
+    /// part of) while idle.
     pub wake: tokio::sync::Notify,
     /// Pub/Sub messages for this client; its connection drains and writes them.
     pub mailbox: tokio::sync::mpsc::UnboundedSender<super::pubsub::PushMsg>,
@@ -70,6 +71,17 @@ pub struct ClientHandle {
     pub obl: AtomicU64,
     /// Since when (unix ms) `pending_bytes` is over the soft limit; 0 when under it.
     pub soft_limit_since: AtomicU64,
+}
+
+/// Waking the handle wakes its connection (for [`crate::persist::aof::append::Handoff`]).
+impl std::task::Wake for ClientHandle {
+    fn wake(self: Arc<Self>) {
+        self.wake.notify_one();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.wake.notify_one();
+    }
 }
 
 impl ClientHandle {

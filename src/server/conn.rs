@@ -6,6 +6,7 @@
 //! before it are flushed with it, and the connection closes, as Redis does.
 
 use std::net::SocketAddr;
+use std::os::fd::AsRawFd;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 
@@ -19,6 +20,7 @@ use super::shared::GateHold;
 use super::shared::{unix_ms, Shared};
 use crate::commands::{self, Ctx};
 use crate::config::Config;
+use crate::persist::aof::append::{Fsync, Handoff};
 use crate::protocol::{encode, Args, Limits, Reply, RequestParser};
 
 const READ_CHUNK: usize = 16 * 1024;
@@ -103,9 +105,16 @@ pub async fn serve(shared: Arc<Shared>, mut stream: TcpStream, addr: SocketAddr)
     // A request parsed but held back by CLIENT PAUSE.
     let mut pending: Option<Args> = None;
     let mut close_after_write = false;
+    // Replies handed to the AOF to send once durable (`appendfsync always`). Declared
+    // after `stream`, so it is dropped (and the AOF lets go of the socket) first.
+    let mut handoff: Option<Handoff> = None;
 
     loop {
         if handle.killed.load(Relaxed) || shared.shutting_down() {
+            break;
+        }
+        // The AOF sent a handed-off reply: take back what the socket did not take.
+        if handoff.as_ref().is_some_and(Handoff::sent) && !settle(&shared, &mut handoff, &mut stream, &handle).await {
             break;
         }
         if rbuf.capacity() - rbuf.len() < IDLE_CHUNK {
@@ -135,7 +144,8 @@ pub async fn serve(shared: Arc<Shared>, mut stream: TcpStream, addr: SocketAddr)
                     encode(&message_reply(msg), client.resp, &mut wbuf);
                 }
                 shared.stats.net_output_bytes.fetch_add(wbuf.len() as u64, Relaxed);
-                let ok = write_unless_killed(&mut stream, &wbuf, &handle).await;
+                let ok = settle(&shared, &mut handoff, &mut stream, &handle).await
+                    && write_unless_killed(&mut stream, &wbuf, &handle).await;
                 wbuf.clear();
                 handle.pending_bytes.fetch_sub(written.min(handle.pending_bytes.load(Relaxed)), Relaxed);
                 if !ok {
@@ -180,8 +190,17 @@ pub async fn serve(shared: Arc<Shared>, mut stream: TcpStream, addr: SocketAddr)
                 BatchEnd::NeedInput => break,
                 BatchEnd::Paused => wait_if_paused(&shared, pending.as_deref()).await,
                 BatchEnd::Blocked => {
-                    // Flush what the batch answered so far, then wait.
+                    // Flush what the batch answered so far (and what the AOF holds),
+                    // then wait.
+                    if !settle(&shared, &mut handoff, &mut stream, &handle).await {
+                        close_after_write = true;
+                        break;
+                    }
                     if !wbuf.is_empty() {
+                        // Under `always` the writes answered so far are on disk first.
+                        if batch.client.aof_pos > 0 && shared.aof.policy() == Fsync::Always && shared.aof.enabled() {
+                            shared.aof.wait_durable(batch.client.aof_pos).await;
+                        }
                         if !write_unless_killed(&mut stream, &wbuf, &handle).await {
                             close_after_write = true;
                             break;
@@ -228,15 +247,15 @@ pub async fn serve(shared: Arc<Shared>, mut stream: TcpStream, addr: SocketAddr)
         // Under `appendfsync always` no reply leaves before the writes it acknowledges
         // are on disk (one fsync covers every connection waiting at that moment); the
         // other policies leave the batch's records to the writer thread's next pass.
-        if client.aof_pos > 0
-            && shared.aof.enabled()
-            && shared.aof.policy() == crate::persist::aof::append::Fsync::Always
-        {
-            shared.aof.wait_durable(client.aof_pos).await;
-        }
+        let durable_at = (client.aof_pos > 0 && shared.aof.enabled() && shared.aof.policy() == Fsync::Always)
+            .then_some(client.aof_pos);
         // A later batch of reads waits for nothing.
         client.aof_pos = 0;
-        if !wbuf.is_empty() {
+        if wbuf.is_empty() {
+            if let Some(pos) = durable_at {
+                shared.aof.wait_durable(pos).await;
+            }
+        } else {
             // `client-output-buffer-limit`: replies past the hard limit, or past the
             // soft one for its seconds while the client does not read, close the
             // connection as Redis does (nothing of them is sent).
@@ -254,6 +273,26 @@ pub async fn serve(shared: Arc<Shared>, mut stream: TcpStream, addr: SocketAddr)
             handle.obl.store(wbuf.len() as u64, Relaxed);
             let soft = (limit.soft > 0 && wbuf.len() as u64 > limit.soft)
                 .then(|| std::time::Duration::from_secs(limit.soft_seconds + 1));
+            if !settle(&shared, &mut handoff, &mut stream, &handle).await {
+                break;
+            }
+            if let Some(pos) = durable_at {
+                // A small reply goes to the AOF, which sends it right after the fsync
+                // (no wake-up of this task in between); this task reads on meanwhile.
+                if soft.is_none() && wbuf.len() <= HANDOFF_MAX {
+                    let waker = std::task::Waker::from(handle.clone());
+                    handoff = shared.aof.hand_off(pos, stream.as_raw_fd(), &wbuf, waker);
+                }
+                if handoff.is_some() {
+                    handle.obl.store(0, Relaxed);
+                    wbuf.clear();
+                    if close_after_write || client.close_after_reply {
+                        break;
+                    }
+                    continue;
+                }
+                shared.aof.wait_durable(pos).await;
+            }
             let written = match soft {
                 None => write_unless_killed(&mut stream, &wbuf, &handle).await,
                 Some(grace) => {
@@ -282,6 +321,12 @@ pub async fn serve(shared: Arc<Shared>, mut stream: TcpStream, addr: SocketAddr)
             rbuf = BytesMut::with_capacity(READ_CHUNK);
         }
     }
+    // A reply still with the AOF goes out first (a client that sent a write and
+    // half-closed still gets it), unless the client was killed or the server stops.
+    if handle.killed.load(Relaxed) || shared.shutting_down() {
+        handoff = None;
+    }
+    let _ = settle(&shared, &mut handoff, &mut stream, &handle).await;
     let _ = stream.shutdown().await;
     if let Some(blocked) = client.blocked.take() {
         shared.store.blocking.remove(&blocked.waiter);
@@ -404,6 +449,28 @@ async fn wait_blocked(
             _ = shutdown.changed() => {}
         }
     }
+}
+
+/// Replies up to this size are handed to the AOF under `appendfsync always`
+/// ([`Handoff`]); larger ones are written by the connection after waiting.
+const HANDOFF_MAX: usize = 16 * 1024;
+
+/// Takes back the reply handed to the AOF, if any, waiting for its position to be
+/// durable when the AOF has not sent it yet, and writes what the AOF did not send.
+/// Every write on the socket comes after this, so replies keep their order. False if
+/// the connection is to close (the write failed or the client was killed).
+async fn settle(
+    shared: &Shared,
+    handoff: &mut Option<Handoff>,
+    stream: &mut TcpStream,
+    handle: &super::client::ClientHandle,
+) -> bool {
+    let Some(h) = handoff.take() else { return true };
+    if !h.sent() {
+        shared.aof.wait_durable(h.pos()).await;
+    }
+    let rest = h.take_back();
+    rest.is_empty() || write_unless_killed(stream, &rest, handle).await
 }
 
 /// Writes `buf`, giving up if the client is killed meanwhile (a subscriber past its

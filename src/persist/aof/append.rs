@@ -22,6 +22,7 @@ use std::pin::Pin;
 use std::sync::atomic::{
     AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering::Acquire, Ordering::Relaxed, Ordering::Release,
 };
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
@@ -86,29 +87,152 @@ struct Pending {
 #[derive(Debug, Default)]
 struct Durable {
     pos: AtomicU64,
-    waiters: Mutex<Vec<(u64, Waker)>>,
-    /// The list's length, read without its lock.
+    waiters: Mutex<Waiters>,
+    /// How many wait (tasks and handed-off replies), read without the list's lock.
     waiting: AtomicUsize,
 }
 
+/// Who waits for the durable position.
+#[derive(Debug, Default)]
+struct Waiters {
+    /// Tasks, with the position each waits for.
+    tasks: Vec<(u64, Waker)>,
+    /// Replies handed off to be sent once durable ([`Aof::hand_off`]).
+    replies: Vec<Arc<Slot>>,
+}
+
+impl Waiters {
+    fn len(&self) -> usize {
+        self.tasks.len() + self.replies.len()
+    }
+}
+
 impl Durable {
-    /// Publishes `end` as on disk and wakes the waiters it satisfies.
+    /// Publishes `end` as on disk, sends the handed-off replies it covers and wakes the
+    /// waiters it satisfies.
     fn publish(&self, end: u64) {
         self.pos.store(end, Release);
-        let ready: Vec<Waker> = {
+        let (replies, tasks) = {
             let mut waiters = self.waiters.lock();
-            if waiters.is_empty() {
+            if waiters.len() == 0 {
                 return;
             }
-            let (ready, later): (Vec<_>, Vec<_>) = waiters.drain(..).partition(|(pos, _)| *pos <= end);
-            *waiters = later;
+            let (ready, later): (Vec<_>, Vec<_>) = waiters.tasks.drain(..).partition(|(pos, _)| *pos <= end);
+            waiters.tasks = later;
+            let (replies, later): (Vec<_>, Vec<_>) = waiters.replies.drain(..).partition(|slot| slot.pos <= end);
+            waiters.replies = later;
             self.waiting.store(waiters.len(), Relaxed);
-            ready.into_iter().map(|(_, w)| w).collect()
+            (replies, ready)
         };
-        // Woken outside the lock, so a woken task never waits for the list.
-        for w in ready {
+        // Sent and woken outside the lock, so a woken task never waits for the list.
+        // Replies first: they are what the clients wait for.
+        for slot in replies {
+            slot.send();
+        }
+        for (_, w) in tasks {
             w.wake();
         }
+    }
+}
+
+/// A reply handed off under `appendfsync always`: the thread that publishes the fsync
+/// covering the connection's records writes it to the client's socket at once, as
+/// Redis writes replies right after its fsync in `beforeSleep`, instead of waking the
+/// connection's task to do it (a hand-off between threads per reply). The task goes on
+/// reading; before it writes anything more on the socket it takes the hand-off back
+/// ([`Handoff::take_back`]), which gives it whatever the log did not send, so replies
+/// stay in order.
+#[derive(Debug)]
+pub struct Handoff {
+    slot: Arc<Slot>,
+}
+
+#[derive(Debug)]
+struct Slot {
+    /// The log position the reply waits for.
+    pos: u64,
+    /// The client's socket (non-blocking). Written only while the state is `Waiting`,
+    /// under the state's lock; the owning task takes the slot back (or drops it) before
+    /// it closes the socket.
+    fd: std::os::fd::RawFd,
+    state: Mutex<SlotState>,
+    /// Woken when the socket took only part of the reply (the task writes the rest).
+    waker: Waker,
+}
+
+#[derive(Debug)]
+enum SlotState {
+    /// Not durable yet: the whole reply.
+    Waiting(Vec<u8>),
+    /// The log wrote what it could: what is left (empty when all was sent).
+    Sent(Vec<u8>),
+    /// The task took it back (or went away): the log does nothing with it.
+    Claimed,
+}
+
+impl Slot {
+    /// Durable: writes the reply without blocking; what the socket does not take is
+    /// left for the task, which is woken.
+    fn send(&self) {
+        let mut state = self.state.lock();
+        let SlotState::Waiting(data) = std::mem::replace(&mut *state, SlotState::Claimed) else {
+            return;
+        };
+        let mut off = 0;
+        while off < data.len() {
+            // SAFETY: `fd` is the task's open socket: it is closed only after the task
+            // claimed this slot, which takes the lock held here. The buffer is live.
+            let n = unsafe {
+                libc::send(
+                    self.fd,
+                    data[off..].as_ptr().cast(),
+                    data.len() - off,
+                    libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT,
+                )
+            };
+            if n > 0 {
+                off += n as usize;
+            } else if n < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            } else {
+                break;
+            }
+        }
+        let rest = if off == data.len() { Vec::new() } else { data[off..].to_vec() };
+        let woken = !rest.is_empty();
+        *state = SlotState::Sent(rest);
+        drop(state);
+        if woken {
+            self.waker.wake_by_ref();
+        }
+    }
+}
+
+impl Handoff {
+    /// The log position the reply waits for.
+    pub fn pos(&self) -> u64 {
+        self.slot.pos
+    }
+
+    /// Has the log written it (all or part)?
+    pub fn sent(&self) -> bool {
+        matches!(*self.slot.state.lock(), SlotState::Sent(_))
+    }
+
+    /// Takes the reply back: what the log has not sent, all of it if it has not run yet
+    /// (then the caller must wait for the position itself before sending it).
+    pub fn take_back(self) -> Vec<u8> {
+        match std::mem::replace(&mut *self.slot.state.lock(), SlotState::Claimed) {
+            SlotState::Waiting(data) | SlotState::Sent(data) => data,
+            SlotState::Claimed => Vec::new(),
+        }
+    }
+}
+
+impl Drop for Handoff {
+    fn drop(&mut self) {
+        // After this the log never touches the socket.
+        *self.slot.state.lock() = SlotState::Claimed;
     }
 }
 
@@ -135,10 +259,10 @@ impl Future for WaitDurable<'_> {
             if durable.pos.load(Acquire) >= self.pos {
                 return Poll::Ready(());
             }
-            let listed = self.listed.then(|| waiters.iter_mut().find(|(_, w)| w.will_wake(cx.waker()))).flatten();
+            let listed = self.listed.then(|| waiters.tasks.iter_mut().find(|(_, w)| w.will_wake(cx.waker()))).flatten();
             match listed {
                 Some(entry) => entry.0 = self.pos,
-                None => waiters.push((self.pos, cx.waker().clone())),
+                None => waiters.tasks.push((self.pos, cx.waker().clone())),
             }
             durable.waiting.store(waiters.len(), Relaxed);
         }
@@ -376,6 +500,29 @@ impl Aof {
     /// Waits until the log is on disk up to `pos` (`appendfsync always`).
     pub async fn wait_durable(&self, pos: u64) {
         WaitDurable { aof: self, pos, listed: false }.await
+    }
+
+    /// Hands `reply` off to be written to the socket `fd` as soon as the log is on disk
+    /// up to `pos` (`appendfsync always`), by the thread that fsyncs: see [`Handoff`].
+    /// `None` when it is there already (the caller sends the reply itself). `waker`
+    /// is woken if the socket takes only part of it.
+    pub fn hand_off(&self, pos: u64, fd: std::os::fd::RawFd, reply: &[u8], waker: Waker) -> Option<Handoff> {
+        let durable = &self.durable;
+        if durable.pos.load(Acquire) >= pos {
+            return None;
+        }
+        let slot = Arc::new(Slot { pos, fd, state: Mutex::new(SlotState::Waiting(reply.to_vec())), waker });
+        {
+            let mut waiters = durable.waiters.lock();
+            // As in `WaitDurable::poll`: checked again under the list's lock.
+            if durable.pos.load(Acquire) >= pos {
+                return None;
+            }
+            waiters.replies.push(slot.clone());
+            durable.waiting.store(waiters.len(), Relaxed);
+        }
+        self.waiter_arrived();
+        Some(Handoff { slot })
     }
 
     /// Writes what is pending now, in this thread (a rewrite's switch, shutdown), and
@@ -620,7 +767,6 @@ impl Aof {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
     use std::task::Wake;
 
     /// Counts its wake-ups.
@@ -683,5 +829,67 @@ mod tests {
         let logged = std::fs::read(&path).unwrap();
         assert_eq!(logged, b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n");
         assert_eq!(aof.written.load(Relaxed), logged.len() as u64);
+    }
+
+    /// A reply handed off is sent by the thread that fsyncs, once the records are on
+    /// disk, without waking the connection.
+    #[test]
+    fn a_handed_off_reply_is_sent_after_the_fsync() {
+        use std::io::Read;
+        use std::os::fd::AsRawFd;
+        let dir = tempfile::tempdir().unwrap();
+        let aof = Aof::default();
+        aof.start(File::create(dir.path().join("incr.aof")).unwrap(), Fsync::Always);
+        let (ours, mut client) = std::os::unix::net::UnixStream::pair().unwrap();
+        ours.set_nonblocking(true).unwrap();
+        client.set_nonblocking(true).unwrap();
+        let pos = aof.append(0, &[&[b"SET".as_slice(), b"k", b"v"]]);
+        let count = Arc::new(Count::default());
+        let h = aof.hand_off(pos, ours.as_raw_fd(), b"+OK\r\n", Waker::from(count.clone())).unwrap();
+        assert!(!h.sent());
+        let mut got = [0u8; 16];
+        assert!(client.read(&mut got).is_err(), "nothing before the fsync");
+        aof.before_sleep();
+        assert!(h.sent());
+        assert_eq!(client.read(&mut got).unwrap(), 5);
+        assert_eq!(&got[..5], b"+OK\r\n");
+        assert_eq!(count.0.load(Relaxed), 0, "all sent: the connection is not woken");
+        assert!(h.take_back().is_empty());
+
+        // Already durable: the caller sends it.
+        assert!(aof.hand_off(pos, ours.as_raw_fd(), b"+OK\r\n", Waker::from(count.clone())).is_none());
+    }
+
+    /// What the socket does not take is left for the connection, which is woken; a
+    /// hand-off taken back before the fsync is the connection's again, all of it.
+    #[test]
+    fn a_handed_off_reply_left_or_taken_back_goes_to_the_connection() {
+        use std::io::Read;
+        use std::os::fd::AsRawFd;
+        let dir = tempfile::tempdir().unwrap();
+        let aof = Aof::default();
+        aof.start(File::create(dir.path().join("incr.aof")).unwrap(), Fsync::Always);
+        let (ours, mut client) = std::os::unix::net::UnixStream::pair().unwrap();
+        ours.set_nonblocking(true).unwrap();
+        let big = vec![b'x'; 8 * 1024 * 1024];
+        let count = Arc::new(Count::default());
+        let pos = aof.append(0, &[&[b"SET".as_slice(), b"k", b"v"]]);
+        let h = aof.hand_off(pos, ours.as_raw_fd(), &big, Waker::from(count.clone())).unwrap();
+        aof.before_sleep();
+        assert_eq!(count.0.load(Relaxed), 1, "woken for the rest");
+        let rest = h.take_back();
+        assert!(!rest.is_empty() && rest.len() < big.len());
+        let sent = big.len() - rest.len();
+        let mut got = vec![0u8; sent];
+        client.read_exact(&mut got).unwrap();
+
+        let pos = aof.append(0, &[&[b"SET".as_slice(), b"k", b"w"]]);
+        let h = aof.hand_off(pos, ours.as_raw_fd(), b"+OK\r\n", Waker::from(count.clone())).unwrap();
+        assert_eq!(h.take_back(), b"+OK\r\n");
+        let pos = aof.append(0, &[&[b"SET".as_slice(), b"k", b"z"]]);
+        drop(aof.hand_off(pos, ours.as_raw_fd(), b"+OK\r\n", Waker::from(count.clone())).unwrap());
+        aof.before_sleep();
+        client.set_nonblocking(true).unwrap();
+        assert!(client.read(&mut [0u8; 16]).is_err(), "taken back or dropped: the log sends nothing");
     }
 }
