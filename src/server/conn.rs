@@ -408,7 +408,10 @@ async fn wait_blocked(
         if timed_out && matches!(*state, WaitState::Waiting) {
             *state = WaitState::TimedOut;
         }
-        let done = std::mem::replace(&mut *state, WaitState::Waiting);
+        // What ended the wait is taken out; the state left behind must not read as
+        // `Waiting`, or a push landing before the waiter is removed below would serve
+        // it an element nobody receives.
+        let done = std::mem::replace(&mut *state, WaitState::TimedOut);
         drop(state);
         shared.store.blocking.remove(w);
         crate::commands::blocking::final_reply(&w.op, done)
