@@ -31,6 +31,12 @@ pub fn reporting() -> bool {
     WORKERS.load(Acquire) > 0
 }
 
+/// Are all the reporting runtime's workers parked (or parking) now?
+pub fn all_parked() -> bool {
+    let workers = WORKERS.load(Acquire);
+    workers > 0 && PARKED.load(Acquire) >= workers
+}
+
 /// `shared`'s before-sleep work runs when the workers run out of work (the first
 /// server of the process; the binary has one).
 pub fn install(shared: Weak<Shared>) {

@@ -687,13 +687,28 @@ impl Aof {
     /// reaches `beforeSleep`. Under `always`, the last worker writes and fsyncs what the
     /// connections appended, here, before it parks: one fsync covers every write that
     /// could run before it, and no other thread has to wake up for it.
+    ///
+    /// Connections another worker ran during this fsync wait for the next one. If that
+    /// worker has run out of work too by the time the fsync ends, it found the file
+    /// busy and left them: this thread starts the next fsync at once.
     pub fn before_sleep(&self) {
-        if self.policy() != Fsync::Always || self.durable.waiting.load(Relaxed) == 0 || !self.enabled() {
-            return;
-        }
-        // The writer thread (or a rewrite's switch) is at it: it publishes.
-        if let Some(mut file) = self.file.try_lock() {
+        loop {
+            if self.policy() != Fsync::Always || self.durable.waiting.load(Relaxed) == 0 || !self.enabled() {
+                return;
+            }
+            // The writer thread (or a rewrite's switch) is at it: it publishes.
+            let Some(mut file) = self.file.try_lock() else { return };
+            let before = self.durable.pos.load(Acquire);
             self.write_out(&mut file, true);
+            drop(file);
+            // Another worker still runs (it fsyncs when it runs out of work), or nothing
+            // more became durable (a failed write, fsyncs held): done here.
+            if !crate::server::idle::all_parked()
+                || self.durable.pos.load(Acquire) == before
+                || self.write_failed.load(Relaxed)
+            {
+                return;
+            }
         }
     }
 
@@ -720,10 +735,13 @@ impl Aof {
                 }
                 if policy == Fsync::Always && crate::server::idle::reporting() {
                     // The workers write and fsync when they run out of work; this thread
-                    // only takes what they leave behind.
+                    // only takes what they leave behind: records already pending a tick
+                    // ago that no worker has written since (a load that never lets them
+                    // all park). Fresher ones are left to the workers' next group commit.
                     self.writer.store(Writer::Fallback as u8, Relaxed);
+                    let pending_before = p.appended;
                     self.wake.wait_for(&mut p, FALLBACK_TICK);
-                    if p.buf.is_empty() {
+                    if p.buf.is_empty() || self.written.load(Relaxed) >= pending_before {
                         continue;
                     }
                 } else if p.buf.is_empty() {
