@@ -269,7 +269,7 @@ pub fn dispatch(ctx: &mut Ctx, args: &[Bytes], gate: &mut GateHold, start: std::
     // maxmemory: evict before running anything, and refuse what may grow memory when
     // nothing could be evicted (Redis's processCommand). The AOF's order lock keeps an
     // eviction's DEL after the write that made the key.
-    if crate::server::maxmemory::over_limit(ctx.config) {
+    if crate::server::maxmemory::over_limit(ctx.shared, ctx.config) {
         gate.shared();
         if ctx.shared.aof.enabled() {
             gate.order();

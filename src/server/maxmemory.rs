@@ -78,9 +78,25 @@ fn time_limit(tenacity: u64) -> Option<Duration> {
     None
 }
 
+/// The memory `maxmemory` is checked against: `used_memory` less the AOF buffer
+/// (Redis's `freeMemoryGetNotCountedMemory`; INFO `mem_not_counted_for_evict`), so a
+/// log that lags behind a burst of writes does not evict keys.
+pub fn counted_memory(shared: &Shared) -> u64 {
+    memory::used_memory().saturating_sub(not_counted(shared))
+}
+
+/// INFO `mem_not_counted_for_evict`.
+pub fn not_counted(shared: &Shared) -> u64 {
+    if shared.aof.enabled() {
+        shared.aof.buffered_bytes()
+    } else {
+        0
+    }
+}
+
 /// Is memory over the limit? The cheap check every command makes.
-pub fn over_limit(config: &Config) -> bool {
-    config.maxmemory > 0 && memory::used_memory() > config.maxmemory
+pub fn over_limit(shared: &Shared, config: &Config) -> bool {
+    config.maxmemory > 0 && counted_memory(shared) > config.maxmemory
 }
 
 /// Evicts keys until memory is under `maxmemory`, the time budget is spent or nothing
@@ -89,7 +105,7 @@ pub fn over_limit(config: &Config) -> bool {
 /// made the key).
 pub fn perform_evictions(shared: &Shared, config: &Config, budget: Option<Duration>) -> Outcome {
     let evictor = &shared.evictor;
-    if !over_limit(config) {
+    if !over_limit(shared, config) {
         evictor.note_over(false);
         return Outcome::Ok;
     }
@@ -103,7 +119,7 @@ pub fn perform_evictions(shared: &Shared, config: &Config, budget: Option<Durati
     // memory is more than 1% over (then they wait: backpressure).
     let mut pool = match evictor.pool.try_lock() {
         Some(pool) => pool,
-        None if memory::used_memory() <= config.maxmemory + config.maxmemory / 100 => return Outcome::Running,
+        None if counted_memory(shared) <= config.maxmemory + config.maxmemory / 100 => return Outcome::Running,
         None => evictor.pool.lock(),
     };
     pool.use_policy(policy);
@@ -111,7 +127,7 @@ pub fn perform_evictions(shared: &Shared, config: &Config, budget: Option<Durati
     let samples = config.maxmemory_samples as usize;
     let mut evicted = 0u32;
     loop {
-        if memory::used_memory() <= config.maxmemory {
+        if counted_memory(shared) <= config.maxmemory {
             evictor.note_over(false);
             return Outcome::Ok;
         }
@@ -135,7 +151,7 @@ pub fn before_command(shared: &Shared, config: &Config) -> Outcome {
 /// the AOF's order lock itself, for at most `budget`.
 pub fn evict_in_background(shared: &Shared, budget: Duration) -> Outcome {
     let config = shared.config();
-    if !over_limit(&config) {
+    if !over_limit(shared, &config) {
         shared.evictor.note_over(false);
         return Outcome::Ok;
     }

@@ -309,6 +309,10 @@ pub struct Aof {
     last_error_log: Mutex<Option<Instant>>,
     /// Where this log's messages go (the server's log), set once at start.
     pub logger: std::sync::OnceLock<LogHook>,
+    /// Capacity of the pending buffer, and of the one being written (see
+    /// [`Aof::buffered_bytes`]).
+    pending_cap: AtomicU64,
+    inflight_cap: AtomicU64,
     /// Bytes in the current incr files plus the base (INFO `aof_current_size`).
     pub current_size: AtomicU64,
     /// The base's size at the last rewrite (INFO `aof_base_size`).
@@ -338,6 +342,8 @@ impl Default for Aof {
             last_errno: std::sync::atomic::AtomicI32::new(0),
             last_error_log: Mutex::new(None),
             logger: std::sync::OnceLock::new(),
+            pending_cap: AtomicU64::new(0),
+            inflight_cap: AtomicU64::new(0),
             current_size: AtomicU64::new(0),
             base_size: AtomicU64::new(0),
             delayed_fsync: AtomicU64::new(0),
@@ -439,6 +445,7 @@ impl Aof {
             encode_command(&mut p.buf, args);
         }
         p.appended += (p.buf.len() - before) as u64;
+        self.pending_cap.store(p.buf.capacity() as u64, Relaxed);
         p.appended
     }
 
@@ -468,6 +475,7 @@ impl Aof {
             encode_command(&mut p.buf, args);
         }
         p.appended += (p.buf.len() - before) as u64;
+        self.pending_cap.store(p.buf.capacity() as u64, Relaxed);
         p.appended
     }
 
@@ -488,8 +496,10 @@ impl Aof {
     }
 
     /// Bytes the pending buffer holds (MEMORY STATS `aof.buffer`, INFO `mem_aof_buffer`).
+    /// Read without the buffer's lock: every write command checks it under `maxmemory`
+    /// (the AOF buffer is not counted for eviction, as in Redis).
     pub fn buffered_bytes(&self) -> u64 {
-        self.pending.lock().buf.capacity() as u64
+        self.pending_cap.load(Relaxed) + self.inflight_cap.load(Relaxed)
     }
 
     /// The log position everything appended so far reaches.
@@ -544,10 +554,14 @@ impl Aof {
     fn write_out_as(&self, file: &mut Option<File>, sync: bool, forced: bool) -> bool {
         let (data, end) = {
             let mut p = self.pending.lock();
-            (std::mem::take(&mut p.buf), p.appended)
+            self.pending_cap.store(0, Relaxed);
+            let data = std::mem::take(&mut p.buf);
+            self.inflight_cap.store(data.capacity() as u64, Relaxed);
+            (data, p.appended)
         };
         let Some(f) = file.as_mut() else {
             // Not logging: nothing can be made durable, so nobody may wait.
+            self.inflight_cap.store(0, Relaxed);
             self.durable.publish(end);
             return false;
         };
@@ -559,6 +573,8 @@ impl Aof {
             self.current_size.fetch_add(data.len() as u64, Relaxed);
             self.unsynced.store(true, Relaxed);
         }
+        drop(data);
+        self.inflight_cap.store(0, Relaxed);
         self.written.store(end, Relaxed);
         let mut synced = false;
         let held = self.fsync_held.load(Relaxed) && !forced;
@@ -642,6 +658,8 @@ impl Aof {
             rest.drain(..kept);
             rest.extend_from_slice(&p.buf);
             p.buf = rest;
+            self.pending_cap.store(p.buf.capacity() as u64, Relaxed);
+            self.inflight_cap.store(0, Relaxed);
         }
         let errno = if written > 0 { libc::ENOSPC } else { e.raw_os_error().unwrap_or(libc::EIO) };
         self.last_errno.store(errno, Relaxed);
