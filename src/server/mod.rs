@@ -34,6 +34,11 @@ async fn final_save_and_stop(shared: &Arc<Shared>) -> bool {
     let saver = shared.clone();
     tokio::task::spawn_blocking(move || {
         let _whole = saver.gate.write();
+        // A SHUTDOWN got there first (the stop and its wake-up were both ready): it
+        // decided whether to save (SHUTDOWN NOSAVE must not save).
+        if saver.shutting_down() {
+            return true;
+        }
         saver.log(Level::Warning, "User requested shutdown...");
         let ok = crate::persist::save::final_save(&saver, false, false);
         if ok {
