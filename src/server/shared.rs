@@ -48,8 +48,8 @@ pub struct GateHold<'s> {
     guard: Option<RwLockReadGuard<'s, ()>>,
     /// The AOF's order lock, once a write ran in this batch (always taken after the
     /// gate, and given up before the gate is taken exclusively).
-    order: Option<parking_lot::MutexGuard<'s, ()>>,
-    order_lock: &'s Mutex<()>,
+    order: Option<std::sync::MutexGuard<'s, ()>>,
+    order_lock: &'s crate::persist::aof::append::SleepLock<()>,
 }
 
 impl<'s> GateHold<'s> {
