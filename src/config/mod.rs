@@ -475,11 +475,17 @@ impl Config {
     }
 
     /// How many worker threads to run: `io-threads` when configured above 1, else one
-    /// per available CPU. (Redis's `io-threads 1` means "main thread only"; ours always
-    /// has workers, so the default picks the machine's parallelism.)
+    /// per available CPU but one, and at least one. (Redis's `io-threads 1` means "main
+    /// thread only"; ours always has workers, so the default picks from the machine's
+    /// parallelism.) The CPU left over runs the kernel's network work, the AOF, cron and
+    /// snapshot threads, and the clients that share the machine (the gateway beside it,
+    /// a benchmark). On 2 vCPUs a second worker only competed with those: in the same
+    /// `benches/compare.py --aof` session, one worker against two gave geomean ratios
+    /// to Redis of 1.038 against 1.023 at -P 1 and 1.042 against 1.032 at -P 16, with
+    /// less CPU per request, and 1.05-1.07 against 0.95-1.05 under `appendfsync always`.
     pub fn worker_threads(&self) -> usize {
         if self.io_threads <= 1 {
-            std::thread::available_parallelism().map_or(1, |n| n.get())
+            std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1))
         } else {
             self.io_threads
         }
