@@ -251,8 +251,10 @@ code=$(podman inspect "$name" --format '{{.State.ExitCode}}')
 [ "$code" = 0 ] || fail "the container exited $code on docker-compose stop"
 compose start || fail "docker-compose start"
 wait_healthy
-timeout 20 podman logs "$name" 2>&1 | grep -q "DB loaded from append only file" \
-    || fail "the restarted server did not load the AOF"
+# Read whole first: `podman logs | grep -q` fails under pipefail when grep stops
+# reading at the match and podman gets SIGPIPE on the lines after it.
+restart_log=$(timeout 20 podman logs "$name" 2>&1) || fail "podman logs after the restart"
+grep -q "DB loaded from append only file" <<<"$restart_log" || fail "the restarted server did not load the AOF"
 mkdir -p "$work/copy"
 timeout 30 podman cp "$name:/data/appendonlydir" "$work/copy/" || fail "podman cp appendonlydir"
 for f in redis.aof.1.base.rdb redis.aof.1.incr.aof redis.aof.manifest; do

@@ -20,7 +20,7 @@ use super::shared::GateHold;
 use super::shared::{unix_ms, Shared};
 use crate::commands::{self, Ctx};
 use crate::config::Config;
-use crate::persist::aof::append::{Fsync, Handoff};
+use crate::persist::aof::append::Handoff;
 use crate::protocol::{encode, Args, Limits, Reply, RequestParser};
 
 const READ_CHUNK: usize = 16 * 1024;
@@ -198,8 +198,8 @@ pub async fn serve(shared: Arc<Shared>, mut stream: TcpStream, addr: SocketAddr)
                     }
                     if !wbuf.is_empty() {
                         // Under `always` the writes answered so far are on disk first.
-                        if batch.client.aof_pos > 0 && shared.aof.policy() == Fsync::Always && shared.aof.enabled() {
-                            shared.aof.wait_durable(batch.client.aof_pos).await;
+                        if let Some(pos) = shared.aof.reply_waits_for(batch.client.aof_pos) {
+                            shared.aof.wait_durable(pos).await;
                         }
                         if !write_unless_killed(&mut stream, &wbuf, &handle).await {
                             close_after_write = true;
@@ -247,8 +247,7 @@ pub async fn serve(shared: Arc<Shared>, mut stream: TcpStream, addr: SocketAddr)
         // Under `appendfsync always` no reply leaves before the writes it acknowledges
         // are on disk (one fsync covers every connection waiting at that moment); the
         // other policies leave the batch's records to the writer thread's next pass.
-        let durable_at = (client.aof_pos > 0 && shared.aof.enabled() && shared.aof.policy() == Fsync::Always)
-            .then_some(client.aof_pos);
+        let durable_at = shared.aof.reply_waits_for(client.aof_pos);
         // A later batch of reads waits for nothing.
         client.aof_pos = 0;
         if wbuf.is_empty() {

@@ -537,6 +537,13 @@ impl Aof {
         self.pending.lock().appended
     }
 
+    /// The position a reply must wait for when the connection's writes reach `pos` in
+    /// the log (0: it wrote nothing): `pos` under `appendfsync always` with the log on,
+    /// else none (the other policies acknowledge at once).
+    pub fn reply_waits_for(&self, pos: u64) -> Option<u64> {
+        (pos > 0 && self.enabled() && self.policy() == Fsync::Always).then_some(pos)
+    }
+
     /// Waits until the log is on disk up to `pos` (`appendfsync always`).
     pub async fn wait_durable(&self, pos: u64) {
         WaitDurable { aof: self, pos, listed: false }.await
